@@ -1,0 +1,133 @@
+using SystemScope.Core.Events;
+using SystemScope.Core.Events.Cpu;
+using SystemScope.Core.Models;
+using SystemScope.Core.Sessions;
+using SystemScope.Core.Symbols;
+
+namespace SystemScope.Core.Analyses;
+
+/// <summary>
+/// The on-CPU profile of a session: symbolises each aggregated stack sample once per window and
+/// merges it into a call tree, root first (process, user frames from the outermost, then kernel
+/// frames from the syscall entry down to the leaf). Readers take consistent snapshots under a lock.
+/// </summary>
+public sealed class CpuProfileAnalysis : IAnalysis, IEventSink<CpuStackSample>
+{
+    // The kernel unwinds at most 127 frames per stack; anything longer is clamped at the leaf end.
+    private const int MaxFramesPerStack = 256;
+
+    private readonly IStackSymbolizer _symbolizer;
+    private readonly Lock _gate = new();
+    private readonly CallTree _tree;
+    private bool _processRoots;
+
+    public CpuProfileAnalysis(IStackSymbolizer symbolizer, ProcessTarget target, int maxNodes = CallTree.DefaultMaxNodes)
+    {
+        _symbolizer = symbolizer;
+        _tree = new CallTree(maxNodes);
+        _processRoots = target.IsAllProcesses;
+    }
+
+    public long TotalSamples
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _tree.TotalSamples;
+            }
+        }
+    }
+
+    public void OnEvents(ReadOnlySpan<Event<CpuStackSample>> events)
+    {
+        Span<Symbol> frames = new Symbol[1 + (2 * MaxFramesPerStack)];
+        lock (_gate)
+        {
+            foreach (ref readonly var e in events)
+            {
+                var stack = Symbolize(e, frames);
+                _tree.Add(stack, e.Payload.Count);
+            }
+
+            _tree.Commit();
+        }
+    }
+
+    /// <summary>Process roots are shown when observing every process; retargeting starts a new profile.</summary>
+    public void Retarget(ProcessTarget target)
+    {
+        lock (_gate)
+        {
+            _processRoots = target.IsAllProcesses;
+            _tree.Reset();
+        }
+    }
+
+    public void Reset()
+    {
+        lock (_gate)
+        {
+            _tree.Reset();
+        }
+    }
+
+    public FlameGraphUpdate CreateUpdate(FlameGraphCursor since)
+    {
+        lock (_gate)
+        {
+            return _tree.CreateUpdate(since);
+        }
+    }
+
+    /// <summary>Runs <paramref name="read"/> on the tree under the lock (exports).</summary>
+    public T Read<T>(Func<CallTree, T> read)
+    {
+        lock (_gate)
+        {
+            return read(_tree);
+        }
+    }
+
+    private Span<Symbol> Symbolize(in Event<CpuStackSample> e, Span<Symbol> buffer)
+    {
+        var user = LeafEnd(e.Payload.UserStack.Span);
+        var kernel = LeafEnd(e.Payload.KernelStack.Span);
+
+        var count = 0;
+        if (_processRoots)
+        {
+            buffer[count++] = Symbol.ForProcess(e.Payload.ProcessName);
+        }
+
+        var userFrames = buffer.Slice(count, user.Length);
+        _symbolizer.ResolveUser(e.Header.Pid, user, userFrames);
+        userFrames.Reverse();
+        count += user.Length;
+
+        var kernelFrames = buffer.Slice(count, kernel.Length);
+        _symbolizer.ResolveKernel(kernel, kernelFrames);
+        kernelFrames.Reverse();
+        count += kernel.Length;
+
+        return buffer[..count];
+    }
+
+    private static ReadOnlySpan<ulong> LeafEnd(ReadOnlySpan<ulong> stack) =>
+        stack.Length > MaxFramesPerStack ? stack[..MaxFramesPerStack] : stack;
+}
+
+/// <summary>Adds a CPU profile to every session that samples the CPU.</summary>
+public sealed class CpuProfileAnalysisProvider(IStackSymbolizer symbolizer) : IAnalysisProvider
+{
+    public const string SourceId = "cpu";
+
+    public bool AppliesTo(SessionSpec spec) => spec.Sources.Contains(SourceId);
+
+    public IAnalysis Create(SessionSpec spec, EventBus bus)
+    {
+        var analysis = new CpuProfileAnalysis(symbolizer, spec.Target);
+        bus.Subscribe(analysis);
+        return analysis;
+    }
+}

@@ -1,0 +1,32 @@
+namespace SystemScope.Core.Symbols;
+
+/// <summary>What a frame is. The UI colours frames by kind; folded output marks kernel frames.</summary>
+public enum FrameKind : byte
+{
+    /// <summary>The root of a call tree ("all samples").</summary>
+    Root,
+
+    /// <summary>A synthetic frame naming the process the stacks below it belong to.</summary>
+    Process,
+
+    /// <summary>Kernel code (kallsyms).</summary>
+    Kernel,
+
+    /// <summary>Native user code resolved through an ELF symbol table.</summary>
+    Native,
+
+    /// <summary>Just-in-time compiled code resolved through a perf map (.NET, Java, Node …).</summary>
+    Jit,
+
+    /// <summary>An address that could not be resolved; named <c>module+0xoffset</c>.</summary>
+    Unknown,
+}
+
+/// <summary>
+/// A resolved frame. Symbolisers hand out one shared instance per distinct frame so that callers
+/// can cache by reference; instances are immutable.
+/// </summary>
+public sealed record Symbol(string Name, string? Module, FrameKind Kind)
+{
+    public static Symbol ForProcess(string processName) => new(processName, null, FrameKind.Process);
+}
