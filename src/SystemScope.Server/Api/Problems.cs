@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using SystemScope.Core.Errors;
+
+namespace SystemScope.Server.Api;
+
+/// <summary>
+/// Turns every failure of a request into problem details with a specific message, so a bad request
+/// never takes the agent down and the client always learns what was wrong.
+/// </summary>
+internal static class Problems
+{
+    public static Task Write(HttpContext context, int status, string code, string title, string detail, string? log = null)
+    {
+        if (context.Response.HasStarted)
+        {
+            return Task.CompletedTask;
+        }
+
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/problem+json";
+        var problem = new ApiProblem($"urn:systemscope:problem:{code}", title, status, detail, log);
+        return JsonSerializer.SerializeAsync(context.Response.Body, problem, ApiJsonContext.Default.ApiProblem, context.RequestAborted);
+    }
+
+    /// <summary>Middleware: maps exceptions to problem details.</summary>
+    public static async Task Handle(HttpContext context, RequestDelegate next)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nothing to answer.
+        }
+        catch (Exception ex)
+        {
+            var (status, code, title, detail, log) = Describe(ex);
+            if (status >= 500 && context.RequestServices.GetService(typeof(ILoggerFactory)) is ILoggerFactory factory)
+            {
+                factory.CreateLogger("SystemScope.Server").LogError(ex, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
+            }
+
+            await Write(context, status, code, title, detail, log);
+        }
+    }
+
+    private static (int Status, string Code, string Title, string Detail, string? Log) Describe(Exception ex) => ex switch
+    {
+        InvalidRequestException e => (400, e.Code, "Invalid request", e.Message, null),
+        NotFoundException e => (404, e.Code, "Not found", e.Message, null),
+        ConflictException e => (409, e.Code, "Conflict", e.Message, null),
+        UnavailableException e => (503, e.Code, "Not available on this machine", e.Message, e.Detail),
+        BadHttpRequestException e => (e.StatusCode, "malformed-request", "Malformed request", BadRequestDetail(e), null),
+        JsonException e => (400, "malformed-json", "Malformed JSON", e.Message, null),
+        _ => (500, "internal", "Internal error", $"{ex.GetType().Name}: {ex.Message}", null),
+    };
+
+    /// <summary>The framework's message names the parameter; the JSON reader's says where the body is wrong.</summary>
+    private static string BadRequestDetail(BadHttpRequestException e) =>
+        e.InnerException is JsonException json ? $"the body is not valid JSON: {json.Message}" : e.Message;
+}

@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SystemScope.Server.Api;
+using SystemScope.Server.Ui;
+
+namespace SystemScope.Server.Hosting;
+
+/// <summary>Builds the agent's web server: the API, the live streams and the embedded UI on one port.</summary>
+public static class AgentServer
+{
+    public static WebApplication Build(ServerOptions options, AgentServices services)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(services);
+        if (!options.IsLoopback && string.IsNullOrEmpty(options.Token))
+        {
+            throw new ArgumentException("a token is required when listening beyond loopback", nameof(options));
+        }
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "systemscope", Args = [] });
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(options.Listen);
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.Configure<JsonOptions>(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
+
+        var app = builder.Build();
+        app.Use(Problems.Handle);
+        if (!string.IsNullOrEmpty(options.Token))
+        {
+            app.Use(new TokenAuthentication(options.Token).Handle);
+        }
+
+        app.MapSystemEndpoints(services, options);
+        app.MapSessionEndpoints(services);
+        app.MapFlameGraphEndpoints(services);
+        app.MapEmbeddedUi();
+        return app;
+    }
+
+    /// <summary>The address actually bound (the port is chosen by the kernel when 0 was asked).</summary>
+    public static Uri BoundAddress(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+        var first = addresses?.FirstOrDefault() ?? throw new InvalidOperationException("the server has not bound an address");
+        return new Uri(first.Replace("://[::]", "://[::1]", StringComparison.Ordinal).Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,100 @@
+using System.CommandLine;
+using System.Net;
+using System.Security.Cryptography;
+using SystemScope.Composition;
+using SystemScope.Core.Errors;
+using SystemScope.Server.Hosting;
+
+namespace SystemScope.Cli;
+
+/// <summary><c>systemscope serve</c>: the agent with its web UI and HTTP API.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var listen = new Option<string>("--listen", "-l")
+        {
+            Description = "Address and port to serve on, e.g. 127.0.0.1:7070, [::1]:7070, 0.0.0.0:7070 (anything but loopback requires a token)",
+            DefaultValueFactory = _ => "127.0.0.1:7070",
+        };
+        var tokenFile = new Option<FileInfo?>("--token-file")
+        {
+            Description = "File holding the bearer token clients must send; without it a token is generated and printed when listening beyond loopback",
+        };
+        var command = new Command("serve", "Serve the web UI and the HTTP API. Nothing is attached until someone starts a session.")
+        {
+            listen,
+            tokenFile,
+        };
+        command.SetAction((result, cancel) => RunAsync(result.GetValue(listen)!, result.GetValue(tokenFile), cancel));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string listenText, FileInfo? tokenFile, CancellationToken cancel)
+    {
+        if (!ServerOptions.TryParseListen(listenText, out var endpoint, out var listenError))
+        {
+            Console.Error.WriteLine($"systemscope: {listenError}");
+            return ExitCodes.InvalidUsage;
+        }
+
+        string? token;
+        try
+        {
+            token = ReadToken(tokenFile, IPAddress.IsLoopback(endpoint.Address));
+        }
+        catch (SystemScopeException error)
+        {
+            return ExitCodes.Report(error);
+        }
+
+        using var agent = Agent.Create();
+        var options = new ServerOptions(endpoint, token, AgentInfo.Version);
+        await using var app = Server.Hosting.AgentServer.Build(options, agent.ServerServices);
+        try
+        {
+            await app.StartAsync(cancel);
+        }
+        catch (IOException error)
+        {
+            Console.Error.WriteLine($"systemscope: cannot listen on {endpoint}: {error.Message}");
+            return ExitCodes.Unavailable;
+        }
+
+        var url = AgentServer.BoundAddress(app);
+        Console.WriteLine($"SystemScope {AgentInfo.Version} serving {url}");
+        Console.WriteLine(token is null
+            ? $"Open {url} in a browser. Press Ctrl+C to stop."
+            : $"Open {url}?token={Uri.EscapeDataString(token)} in a browser (API clients send 'Authorization: Bearer {token}'). Press Ctrl+C to stop.");
+
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancel);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C or SIGTERM: stop serving, then every session detaches with the agent.
+        }
+
+        await app.StopAsync(CancellationToken.None);
+        return ExitCodes.Success;
+    }
+
+    private static string? ReadToken(FileInfo? file, bool loopback)
+    {
+        if (file is not null)
+        {
+            if (!file.Exists)
+            {
+                throw new InvalidRequestException($"--token-file {file.FullName} does not exist");
+            }
+
+            var text = File.ReadAllText(file.FullName).Trim();
+            return text.Length >= 16
+                ? text
+                : throw new InvalidRequestException($"--token-file {file.FullName} holds {text.Length} characters: use a token of at least 16");
+        }
+
+        return loopback ? null : Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
+    }
+}

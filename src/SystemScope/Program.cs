@@ -1,0 +1,26 @@
+using System.CommandLine;
+using SystemScope.Cli;
+
+var root = new RootCommand(
+    "SystemScope: a real-time profiler and system observatory for Linux.\n" +
+    "Run 'systemscope serve' and open the printed address to profile the live system in a browser,\n" +
+    "or 'systemscope record cpu' to profile from the command line. Needs root (or CAP_BPF and CAP_PERFMON).")
+{
+    ServeCommand.Create(),
+    RecordCommand.Create(),
+    CapabilitiesCommand.Create(),
+};
+
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
+{
+    foreach (var error in parsed.Errors)
+    {
+        Console.Error.WriteLine($"systemscope: {error.Message}");
+    }
+
+    Console.Error.WriteLine("Run 'systemscope --help' (or 'systemscope COMMAND --help') for usage.");
+    return ExitCodes.InvalidUsage;
+}
+
+return await parsed.InvokeAsync();
