@@ -1,0 +1,97 @@
+using SystemScope.Symbols.Elf;
+using SystemScope.Symbols.Support;
+
+namespace SystemScope.Symbols.Binaries;
+
+/// <summary>
+/// Turns an opened binary into a cached <see cref="BinaryImage"/>: the cache is asked by file
+/// identity, then by build id, and only then is the file parsed (functions from <c>.symtab</c>, else a
+/// separate debug file, else <c>.dynsym</c>). Files that are not ELF are cached as such too.
+/// </summary>
+internal sealed class BinaryLoader(BinaryCache cache, DebugFileLocator debugFiles, FailureLog failures)
+{
+    // One parse at a time: two processes of the same new binary then parse it once.
+    private readonly Lock _parseGate = new();
+
+    public BinaryCache Cache => cache;
+
+    public BinaryImage Load(OpenedBinary opened)
+    {
+        if (cache.TryGet(opened.Identity, out var cached))
+        {
+            return cached;
+        }
+
+        lock (_parseGate)
+        {
+            if (cache.TryGet(opened.Identity, out cached))
+            {
+                return cached;
+            }
+
+            BinaryImage image;
+            var sharedByBuildId = false;
+            try
+            {
+                image = Parse(opened, out sharedByBuildId);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A hostile or corrupt file must cost its own frames, never the caller: cached as unreadable.
+                failures.Record(opened.Pid, "binary", $"{opened.Path}: {ex.Message}");
+                image = BinaryImage.Failed(ex.Message);
+            }
+
+            if (!sharedByBuildId)
+            {
+                cache.Add(opened.Identity, image);
+            }
+
+            return image;
+        }
+    }
+
+    private BinaryImage Parse(OpenedBinary opened, out bool sharedByBuildId)
+    {
+        sharedByBuildId = false;
+        if (!ElfFile.TryOpen(opened.Handle, out var elf, out var error) || elf is null)
+        {
+            // Non-ELF executable mappings are normal (.NET ReadyToRun images): not a failure.
+            if (error is not "not an ELF file" and not "not an ELF file (shorter than an ELF header)")
+            {
+                failures.Record(opened.Pid, "binary", $"{opened.Path}: {error}");
+            }
+
+            return BinaryImage.Failed(error ?? "unreadable");
+        }
+
+        var buildId = elf.ReadBuildId();
+        if (buildId is not null && cache.TryGetByBuildId(buildId, opened.Identity, out var shared))
+        {
+            sharedByBuildId = true;
+            return shared;
+        }
+
+        var segments = elf.Segments
+            .Where(s => s.Type == ElfProgramHeader.PtLoad && s.FileSize > 0)
+            .Select(s => new LoadSegment(s.Offset, s.FileSize, s.VirtualAddress))
+            .ToArray();
+
+        if (ElfFunctionReader.TryRead(elf, ".symtab", ElfSection.ShtSymtab, out var functions, out _) && functions.Count > 0)
+        {
+            return new BinaryImage(buildId, segments, functions, ".symtab", null);
+        }
+
+        if (debugFiles.TryRead(elf, buildId, opened.Path, opened.ProcessRoot, out functions, out var debugPath))
+        {
+            return new BinaryImage(buildId, segments, functions, debugPath!, null);
+        }
+
+        if (ElfFunctionReader.TryRead(elf, ".dynsym", ElfSection.ShtDynsym, out functions, out _) && functions.Count > 0)
+        {
+            return new BinaryImage(buildId, segments, functions, ".dynsym", null);
+        }
+
+        return new BinaryImage(buildId, segments, FunctionTable.Empty, "none", null);
+    }
+}

@@ -1,0 +1,75 @@
+using SystemScope.Core.Symbols;
+using SystemScope.Symbols.Support;
+
+namespace SystemScope.Symbols.Kernel;
+
+/// <summary>Resolves kernel addresses through kallsyms, read once on first use, with one shared <see cref="Symbol"/> per symbol.</summary>
+internal sealed class KernelFrameResolver
+{
+    private readonly Lazy<(KernelSymbolTable Table, Symbol?[] Symbols)> _table;
+    private readonly UnknownFrames.Module _unknown;
+
+    public KernelFrameResolver(string procRoot, UnknownFrames unknown, FailureLog failures)
+    {
+        _unknown = unknown.For(UnknownFrames.KernelModule);
+        _table = new Lazy<(KernelSymbolTable, Symbol?[])>(() =>
+        {
+            var bytes = ProcFile.TryReadAll($"{procRoot}/kallsyms");
+            if (bytes is null)
+            {
+                failures.Record(0, "kallsyms", $"cannot read {procRoot}/kallsyms: kernel frames are shown as addresses");
+                return (KernelSymbolTable.Empty, []);
+            }
+
+            KernelSymbolTable table;
+            try
+            {
+                table = KernelSymbolTable.Parse(bytes);
+            }
+            catch (Exception ex) when (ex is OverflowException or ArgumentException or InvalidOperationException)
+            {
+                failures.Record(0, "kallsyms", $"cannot parse {procRoot}/kallsyms: {ex.Message}");
+                table = KernelSymbolTable.Empty;
+            }
+
+            if (table.Count == 0)
+            {
+                failures.Record(0, "kallsyms", $"{procRoot}/kallsyms lists no addresses (kptr_restrict; run as root): kernel frames are shown as addresses");
+            }
+
+            return (table, new Symbol?[table.Count]);
+        }, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    public bool IsLoaded => _table.IsValueCreated;
+
+    public int Count => _table.IsValueCreated ? _table.Value.Table.Count : 0;
+
+    /// <summary>Loads kallsyms on the thread pool (about 0.1 s), so that the first samples do not wait for it.</summary>
+    public void WarmUp()
+    {
+        if (!_table.IsValueCreated)
+        {
+            _ = Task.Run(() => _table.Value);
+        }
+    }
+
+    public void Resolve(ReadOnlySpan<ulong> addresses, Span<Symbol> frames)
+    {
+        var (table, symbols) = _table.Value;
+        for (var i = 0; i < addresses.Length; i++)
+        {
+            var address = addresses[i];
+            var index = table.Find(i == 0 || address == 0 ? address : address - 1);
+            frames[i] = index < 0
+                ? _unknown.Get(address)
+                : symbols[index] ?? Create(table, symbols, index);
+        }
+    }
+
+    private static Symbol Create(KernelSymbolTable table, Symbol?[] symbols, int index)
+    {
+        var symbol = new Symbol(table.NameOf(index), table.ModuleOf(index), FrameKind.Kernel);
+        return Interlocked.CompareExchange(ref symbols[index], symbol, null) ?? symbol;
+    }
+}

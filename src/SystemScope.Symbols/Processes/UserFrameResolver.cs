@@ -1,0 +1,98 @@
+using SystemScope.Core.Symbols;
+using SystemScope.Symbols.Jit;
+using SystemScope.Symbols.Support;
+
+namespace SystemScope.Symbols.Processes;
+
+/// <summary>
+/// Resolves user-space addresses of one process against its mapping snapshot: ELF functions for
+/// files, the perf map for JIT regions, <c>module+0xoffset</c> for the rest. A miss re-reads the maps
+/// (dlopen, new JIT regions) or the perf map once per call.
+/// </summary>
+internal sealed class UserFrameResolver(ProcessTable processes, ProcessInspector inspector, UnknownFrames unknown, SymbolizerOptions options)
+{
+    private readonly UnknownFrames.Module _unmapped = unknown.For(UnknownFrames.UnknownModule);
+
+    public void Resolve(int pid, ReadOnlySpan<ulong> addresses, Span<Symbol> frames)
+    {
+        // Kernel threads have no user stack: do not snapshot them for nothing.
+        if (addresses.IsEmpty)
+        {
+            return;
+        }
+
+        var state = Find(pid);
+        var snapshot = state?.Snapshot;
+        var mapsRefreshed = false;
+        var perfMapRefreshed = false;
+        state?.Touch();
+        for (var i = 0; i < addresses.Length; i++)
+        {
+            var address = addresses[i];
+
+            // Frames above the leaf are return addresses: the call lies just before them.
+            var lookup = i == 0 || address == 0 ? address : address - 1;
+            var mapping = snapshot?.Find(lookup);
+            if (mapping is null && state is not null && !mapsRefreshed && !state.Exited)
+            {
+                mapsRefreshed = true;
+                snapshot = state.Refresh(inspector, snapshot, options.MapsRefreshInterval);
+                mapping = snapshot?.Find(lookup);
+            }
+
+            frames[i] = mapping is null
+                ? _unmapped.Get(address)
+                : ResolveIn(state!, mapping, lookup, address, ref perfMapRefreshed);
+        }
+    }
+
+    /// <summary>The known state, or a new one with a first snapshot when the process is alive.</summary>
+    public ProcessState? Find(int pid)
+    {
+        if (processes.TryGet(pid, out var state))
+        {
+            return state;
+        }
+
+        if (pid <= 0 || !ProcessInfo.Exists(inspector.ProcRoot, pid))
+        {
+            return null;
+        }
+
+        state = new ProcessState(pid, ProcessInfo.ReadStartTime(inspector.ProcRoot, pid));
+        state.Refresh(inspector, null, TimeSpan.Zero);
+        return processes.GetOrAdd(state);
+    }
+
+    public PerfMap PerfMapOf(ProcessState state) => state.GetOrCreatePerfMap(s => PerfMaps.Create(inspector.ProcRoot, s.Pid, options.MaxPerfMapEntries));
+
+    private Symbol ResolveIn(ProcessState state, ExecutableMapping mapping, ulong lookup, ulong address, ref bool perfMapRefreshed)
+    {
+        switch (mapping.Kind)
+        {
+            case MappingKind.File:
+                return mapping.Binary!.View.Resolve(mapping.FileOffset(lookup), mapping.FileOffset(address), unknown);
+
+            case MappingKind.Jit:
+                var perfMap = PerfMapOf(state);
+                if (perfMap.TryFind(lookup, out var jitted))
+                {
+                    return jitted;
+                }
+
+                if (!perfMapRefreshed)
+                {
+                    perfMapRefreshed = true;
+                    if (perfMap.Refresh() && perfMap.TryFind(lookup, out jitted))
+                    {
+                        return jitted;
+                    }
+                }
+
+                return mapping.Unknown(address, unknown);
+
+            default:
+                return mapping.Unknown(address, unknown);
+        }
+    }
+}
