@@ -18,7 +18,7 @@ BPF_SRC  := $(wildcard bpf/*.bpf.c)
 BPF_OBJ  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRC))
 BPF_HDR  := $(wildcard bpf/*.h)
 WEB_SRC  := $(shell find web/src web/index.html web/package.json web/vite.config.ts web/tsconfig.json -type f 2>/dev/null)
-CS_SRC   := $(shell find src -name '*.cs' -o -name '*.csproj' 2>/dev/null) Directory.Build.props Directory.Packages.props
+CS_SRC   := $(shell find src \( -name bin -o -name obj \) -prune -o \( -name '*.cs' -o -name '*.csproj' \) -print) Directory.Build.props Directory.Packages.props
 
 .PHONY: build run test deps deps-test bpf web unit-test kernel-test browser-test bench clean help
 
@@ -79,6 +79,7 @@ run: build
 test: deps-test build
 	SYSTEMSCOPE_BINARY=$(CURDIR)/$(BIN) $(DOTNET) test SystemScope.slnx -c Release --nologo -v:q
 	cd web && npm run --silent test
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
 	SYSTEMSCOPE_BINARY=$(CURDIR)/$(BIN) node tests/browser/run.mjs
 
 bench: deps-test build

@@ -44,6 +44,17 @@ public sealed class CpuProfileAnalysisTests
         Assert.Equal(["u10 5"], Folded(analysis));
     }
 
+    [Fact]
+    public void A_single_process_profile_ignores_other_processes_still_in_flight()
+    {
+        var analysis = new CpuProfileAnalysis(new TableSymbolizer(), ProcessTarget.Process(7));
+
+        analysis.Retarget(ProcessTarget.Process(8));
+        analysis.OnEvents([Sample(pid: 7, user: [0x10], kernel: [], count: 3), Sample(pid: 8, user: [0x20], kernel: [], count: 2)]);
+
+        Assert.Equal(["u20 2"], Folded(analysis));
+    }
+
     private static Event<CpuStackSample> Sample(int pid, ulong[] user, ulong[] kernel, long count, string name = "app") =>
         new(new EventHeader(CpuStackSample.Kind, 0, pid, pid), new CpuStackSample(user, kernel, count, name));
 

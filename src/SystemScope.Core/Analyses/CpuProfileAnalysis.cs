@@ -19,13 +19,13 @@ public sealed class CpuProfileAnalysis : IAnalysis, IEventSink<CpuStackSample>
     private readonly IStackSymbolizer _symbolizer;
     private readonly Lock _gate = new();
     private readonly CallTree _tree;
-    private bool _processRoots;
+    private ProcessTarget _target;
 
     public CpuProfileAnalysis(IStackSymbolizer symbolizer, ProcessTarget target, int maxNodes = CallTree.DefaultMaxNodes)
     {
         _symbolizer = symbolizer;
         _tree = new CallTree(maxNodes);
-        _processRoots = target.IsAllProcesses;
+        _target = target;
     }
 
     public long TotalSamples
@@ -46,6 +46,12 @@ public sealed class CpuProfileAnalysis : IAnalysis, IEventSink<CpuStackSample>
         {
             foreach (ref readonly var e in events)
             {
+                // A window in flight when the target changed still holds the old target's samples.
+                if (_target.Pid is { } pid && e.Header.Pid != pid)
+                {
+                    continue;
+                }
+
                 var stack = Symbolize(e, frames);
                 _tree.Add(stack, e.Payload.Count);
             }
@@ -59,7 +65,7 @@ public sealed class CpuProfileAnalysis : IAnalysis, IEventSink<CpuStackSample>
     {
         lock (_gate)
         {
-            _processRoots = target.IsAllProcesses;
+            _target = target;
             _tree.Reset();
         }
     }
@@ -95,7 +101,7 @@ public sealed class CpuProfileAnalysis : IAnalysis, IEventSink<CpuStackSample>
         var kernel = LeafEnd(e.Payload.KernelStack.Span);
 
         var count = 0;
-        if (_processRoots)
+        if (_target.IsAllProcesses)
         {
             buffer[count++] = Symbol.ForProcess(e.Payload.ProcessName);
         }

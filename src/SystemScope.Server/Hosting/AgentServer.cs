@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Routing;
+using SystemScope.Core.Sessions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SystemScope.Server.Api;
@@ -31,7 +33,14 @@ public static class AgentServer
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.Configure<JsonOptions>(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
+        builder.Services.Configure<JsonOptions>(json =>
+        {
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
+            // Converters named in the context's attributes apply only to its own options, not to these.
+            json.SerializerOptions.Converters.Add(new CamelCaseEnumConverter<SessionState>());
+        });
+        // Malformed bodies throw, so the problem-details middleware can say what is wrong with them.
+        builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
 
         var app = builder.Build();
         app.Use(Problems.Handle);

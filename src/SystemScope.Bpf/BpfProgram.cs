@@ -1,0 +1,96 @@
+using System.Runtime.InteropServices;
+using SystemScope.Bpf.Interop;
+
+namespace SystemScope.Bpf;
+
+/// <summary>A loaded program of a <see cref="BpfObject"/>. Attaching gives a <see cref="BpfLink"/> the caller disposes.</summary>
+public sealed unsafe class BpfProgram
+{
+    private readonly BpfObject _owner;
+    private readonly nint _program;
+
+    internal BpfProgram(BpfObject owner, string name, nint program)
+    {
+        _owner = owner;
+        _program = program;
+        Name = name;
+        SectionName = Marshal.PtrToStringUTF8((nint)Libbpf.ProgramSectionName(program)) ?? string.Empty;
+    }
+
+    public string Name { get; }
+
+    /// <summary>The ELF section, which names the attach point (<c>perf_event</c>, <c>tp_btf/sched_process_exec</c> …).</summary>
+    public string SectionName { get; }
+
+    /// <summary>Attaches where the section says (tracepoints, tp_btf, raw_tp …).</summary>
+    public BpfLink Attach()
+    {
+        var added = false;
+        _owner.Handle.DangerousAddRef(ref added);
+        try
+        {
+            var link = Libbpf.ProgramAttach(_program);
+            if (link == 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                throw new BpfException($"program {Name}: attach {SectionName}: {Errno.Describe(errno)}", errno);
+            }
+
+            return new BpfLink(link, Name);
+        }
+        finally
+        {
+            if (added)
+            {
+                _owner.Handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs the program on every sample of the perf event and enables the event. The link gets its
+    /// own duplicate of the fd (libbpf closes it on detach), so <paramref name="perfEvent"/> stays
+    /// usable for enable/disable and is closed by its owner as usual.
+    /// </summary>
+    public BpfLink AttachPerfEvent(PerfEventHandle perfEvent)
+    {
+        ArgumentNullException.ThrowIfNull(perfEvent);
+        var added = false;
+        var perfAdded = false;
+        _owner.Handle.DangerousAddRef(ref added);
+        try
+        {
+            perfEvent.DangerousAddRef(ref perfAdded);
+            var duplicate = Libc.Fcntl((int)perfEvent.DangerousGetHandle(), Libc.FDupFdCloexec, 0);
+            if (duplicate < 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                throw new BpfException($"program {Name}: attach perf event on cpu {perfEvent.Cpu}: dup: {Errno.Describe(errno)}", errno);
+            }
+
+            var link = Libbpf.ProgramAttachPerfEvent(_program, duplicate);
+            if (link == 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                Libc.Close(duplicate); // libbpf leaves the fd to us when attaching fails
+                throw new BpfException($"program {Name}: attach perf event on cpu {perfEvent.Cpu}: {Errno.Describe(errno)}", errno);
+            }
+
+            return new BpfLink(link, Name);
+        }
+        finally
+        {
+            if (perfAdded)
+            {
+                perfEvent.DangerousRelease();
+            }
+
+            if (added)
+            {
+                _owner.Handle.DangerousRelease();
+            }
+        }
+    }
+
+    public override string ToString() => $"program {Name} ({SectionName})";
+}

@@ -1,0 +1,82 @@
+namespace SystemScope.Sources.Cpu;
+
+/// <summary>
+/// Settings of the CPU source that are not part of a session request: table sizes, stack depth,
+/// timing of the drain. The defaults suit any session; tests shrink tables to provoke losses.
+/// </summary>
+internal sealed record CpuSourceOptions
+{
+    /// <summary>Entries per counts slot; null sizes it from the expected samples per window.</summary>
+    public uint? CountsMaxEntries { get; init; }
+
+    /// <summary>Distinct stacks per slot; null sizes it like the counts.</summary>
+    public uint? StacksMaxEntries { get; init; }
+
+    public uint KnownProcessesMaxEntries { get; init; } = 8192;
+
+    public uint TargetsMaxEntries { get; init; } = 1024;
+
+    /// <summary>Frames captured per stack (the kernel's limit is 127).</summary>
+    public uint MaxStackDepth { get; init; } = 127;
+
+    /// <summary>Pending ring buffer bytes before a record wakes the reader (below it the timed poll finds it).</summary>
+    public ulong WakeupThresholdBytes { get; init; } = 64 * 1024;
+
+    /// <summary>Keep samples of the idle task (pid 0).</summary>
+    public bool IncludeIdle { get; init; }
+
+    /// <summary>How long the reader waits for ring buffer wakeups before it consumes anyway.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>After a slot flip, time for programs still writing the old slot to finish (they run for microseconds).</summary>
+    public TimeSpan SettleDelay { get; init; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>Forces the raw_tp lifecycle programs (otherwise used only when tp_btf fails to load).</summary>
+    public bool ForceRawTracepoints { get; init; }
+
+    public static CpuSourceOptions Default { get; } = new();
+
+    /// <summary>Counts entries for a session: room for every sample of a window on every CPU, within bounds.</summary>
+    public uint CountsFor(int frequencyHz, TimeSpan window, int cpus)
+    {
+        if (CountsMaxEntries is { } explicitSize)
+        {
+            return explicitSize;
+        }
+
+        var expected = frequencyHz * window.TotalSeconds * cpus;
+        return (uint)Math.Clamp(expected, 4096, 65536);
+    }
+
+    public uint StacksFor(int frequencyHz, TimeSpan window, int cpus) =>
+        StacksMaxEntries ?? CountsFor(frequencyHz, window, cpus);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
+    public void Validate()
+    {
+        if (CountsMaxEntries == 0)
+        {
+            throw new ArgumentException("cpu source: counts table size must be at least 1");
+        }
+
+        if (StacksMaxEntries == 0)
+        {
+            throw new ArgumentException("cpu source: stacks table size must be at least 1");
+        }
+
+        if (KnownProcessesMaxEntries == 0 || TargetsMaxEntries == 0)
+        {
+            throw new ArgumentException("cpu source: process table sizes must be at least 1");
+        }
+
+        if (MaxStackDepth is 0 or > 127)
+        {
+            throw new ArgumentException($"cpu source: stack depth {MaxStackDepth} is out of range: use 1 to 127 frames");
+        }
+
+        if (PollInterval <= TimeSpan.Zero || SettleDelay < TimeSpan.Zero)
+        {
+            throw new ArgumentException("cpu source: poll interval must be positive and settle delay not negative");
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using SystemScope.Bpf;
+using SystemScope.Core.Events;
+using SystemScope.Core.Sources;
+
+namespace SystemScope.Sources.Cpu;
+
+/// <summary>The on-CPU sampling source: descriptor, probe, and a <see cref="CpuSource"/> per session.</summary>
+public sealed class CpuSourceProvider : ISourceProvider
+{
+    internal static readonly SourceDescriptor SourceDescriptor = new(
+        "cpu",
+        "On-CPU sampling",
+        Layer.Cpu,
+        "Samples every CPU with the cpu-clock perf event, with user and kernel stacks, counted in the kernel and collected once per window.");
+
+    private readonly CpuSourceOptions _options;
+
+    public CpuSourceProvider()
+        : this(CpuSourceOptions.Default)
+    {
+    }
+
+    internal CpuSourceProvider(CpuSourceOptions options) => _options = options;
+
+    public SourceDescriptor Descriptor => SourceDescriptor;
+
+    /// <summary>Loads the object (then closes it) and opens one cpu-clock event, reporting the mechanisms that worked.</summary>
+    public SourceAvailability Probe()
+    {
+        try
+        {
+            using var profile = CpuProfileObject.Load(_options, 1024, 1024);
+            var cpu = Cpus.Online() is [var first, ..] ? first : 0;
+            using var perf = PerfEventHandle.OpenCpuClock(cpu, Core.Sessions.SessionSpec.DefaultFrequencyHz);
+            return SourceAvailability.Yes(profile.Mechanisms);
+        }
+        catch (BpfException ex)
+        {
+            return SourceAvailability.No($"source cpu: {ex.Message}", ex.Detail);
+        }
+        catch (FileNotFoundException ex)
+        {
+            return SourceAvailability.No($"source cpu: {ex.Message}");
+        }
+        catch (DllNotFoundException ex)
+        {
+            return SourceAvailability.No($"source cpu: libbpf is not available: {ex.Message}");
+        }
+    }
+
+    public ISource Create(SourceContext context) => new CpuSource(context, _options);
+}

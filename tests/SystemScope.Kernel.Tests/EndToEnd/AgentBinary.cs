@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Text;
+using SystemScope.Kernel.Tests.Infrastructure;
+
+namespace SystemScope.Kernel.Tests.EndToEnd;
+
+/// <summary>
+/// The published binary (out/systemscope, or SYSTEMSCOPE_BINARY): end-to-end tests run what users
+/// run, NativeAOT and all, not the assemblies under test.
+/// </summary>
+public static class AgentBinary
+{
+    public static string Path =>
+        Environment.GetEnvironmentVariable("SYSTEMSCOPE_BINARY") is { Length: > 0 } path
+            ? path
+            : System.IO.Path.Combine(RepoPaths.Root, "out", "systemscope");
+
+    /// <summary>Why the test is skipped, or null when it runs (never skipped when kernel tests are required).</summary>
+    public static string? SkipReason =>
+        KernelRequirement.SkipReason ?? (File.Exists(Path) || KernelRequirement.IsRequired ? null : $"{Path} is not built: run 'make build'");
+
+    public static CliResult Run(TimeSpan timeout, params string[] args)
+    {
+        Assert.True(File.Exists(Path), $"{Path} is not built: run 'make build'");
+        var start = new ProcessStartInfo(Path) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"systemscope {string.Join(' ', args)} still ran after {timeout}; stderr: {stderr.Result}");
+        }
+
+        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+}
+
+public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+{
+    public string[] Lines => Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    public override string ToString() => new StringBuilder().Append("exit ").Append(ExitCode).Append("\nstdout:\n").Append(Stdout).Append("\nstderr:\n").Append(Stderr).ToString();
+}
+
+/// <summary>A fact that runs the published binary as root.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class AgentFactAttribute : FactAttribute
+{
+    public AgentFactAttribute()
+    {
+        if (AgentBinary.SkipReason is { } reason)
+        {
+            Skip = reason;
+        }
+    }
+}
+
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class AgentTheoryAttribute : TheoryAttribute
+{
+    public AgentTheoryAttribute()
+    {
+        if (AgentBinary.SkipReason is { } reason)
+        {
+            Skip = reason;
+        }
+    }
+}
