@@ -20,6 +20,7 @@ public sealed class CpuProfileAnalysis : IAnalysis, IEventSink<CpuStackSample>
     private readonly Lock _gate = new();
     private readonly CallTree _tree;
     private ProcessTarget _target;
+    private TaskCompletionSource _changed = NewSignal();
 
     public CpuProfileAnalysis(IStackSymbolizer symbolizer, ProcessTarget target, int maxNodes = CallTree.DefaultMaxNodes)
     {
@@ -35,6 +36,18 @@ public sealed class CpuProfileAnalysis : IAnalysis, IEventSink<CpuStackSample>
             lock (_gate)
             {
                 return _tree.TotalSamples;
+            }
+        }
+    }
+
+    /// <summary>Completes the next time the model changes (a window merged, a reset): live views wait on it.</summary>
+    public Task Changed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _changed.Task;
             }
         }
     }
@@ -57,6 +70,7 @@ public sealed class CpuProfileAnalysis : IAnalysis, IEventSink<CpuStackSample>
             }
 
             _tree.Commit();
+            SignalChanged();
         }
     }
 
@@ -67,6 +81,7 @@ public sealed class CpuProfileAnalysis : IAnalysis, IEventSink<CpuStackSample>
         {
             _target = target;
             _tree.Reset();
+            SignalChanged();
         }
     }
 
@@ -75,6 +90,7 @@ public sealed class CpuProfileAnalysis : IAnalysis, IEventSink<CpuStackSample>
         lock (_gate)
         {
             _tree.Reset();
+            SignalChanged();
         }
     }
 
@@ -117,6 +133,15 @@ public sealed class CpuProfileAnalysis : IAnalysis, IEventSink<CpuStackSample>
         count += kernel.Length;
 
         return buffer[..count];
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private void SignalChanged()
+    {
+        var changed = _changed;
+        _changed = NewSignal();
+        changed.SetResult();
     }
 
     private static ReadOnlySpan<ulong> LeafEnd(ReadOnlySpan<ulong> stack) =>

@@ -30,8 +30,9 @@ internal static class FlameGraphEndpoints
     }
 
     /// <summary>
-    /// Server-sent events: one <c>update</c> per window with the session and what changed in its
-    /// flame graph since the previous message on this connection; <c>end</c> when the session stops.
+    /// Server-sent events: an <c>update</c> with the session and what changed in its flame graph since
+    /// the previous message on this connection, as soon as a window is merged (and at least once per
+    /// window, for the session's counters); <c>end</c> when the session stops.
     /// </summary>
     private static async Task Stream(HttpContext context, Session session)
     {
@@ -42,11 +43,11 @@ internal static class FlameGraphEndpoints
         response.Headers["X-Accel-Buffering"] = "no";
 
         var interval = TimeSpan.FromTicks(Math.Clamp(session.Spec.Window.Ticks, MinStreamInterval.Ticks, MaxStreamInterval.Ticks));
-        using var timer = new PeriodicTimer(interval);
         var cursor = FlameGraphCursor.None;
         var token = context.RequestAborted;
-        do
+        while (true)
         {
+            var changed = profile.Changed; // taken before the update, so no change can slip between
             var snapshot = session.Snapshot();
             var update = profile.CreateUpdate(cursor);
             cursor = update.Cursor;
@@ -57,8 +58,10 @@ internal static class FlameGraphEndpoints
                 await response.Body.FlushAsync(token);
                 return;
             }
+
+            await Task.WhenAny(changed, Task.Delay(interval, token));
+            token.ThrowIfCancellationRequested();
         }
-        while (await timer.WaitForNextTickAsync(token));
     }
 
     private static async Task WriteEvent(HttpResponse response, string name, StreamUpdate update, CancellationToken token)

@@ -244,7 +244,8 @@ internal sealed class CpuSource : ISource
     {
         var windowNs = _context.Spec.Window.Ticks * 100;
         var pollMs = (int)Math.Max(1, _options.PollInterval.TotalMilliseconds);
-        var nextFlipNs = Volatile.Read(ref _windowStartNs) + windowNs;
+        // The first window is short so a new profile shows up at once; later ones are full windows.
+        var nextFlipNs = Volatile.Read(ref _windowStartNs) + Math.Min(windowNs, (long)_options.FirstWindow.TotalNanoseconds);
         while (!_stopRequested)
         {
             try

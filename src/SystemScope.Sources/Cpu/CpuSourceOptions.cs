@@ -31,6 +31,9 @@ internal sealed record CpuSourceOptions
     /// <summary>After a slot flip, time for programs still writing the old slot to finish (they run for microseconds).</summary>
     public TimeSpan SettleDelay { get; init; } = TimeSpan.FromMilliseconds(2);
 
+    /// <summary>Length of the first window (capped by the session's window): the first flame graph comes quickly.</summary>
+    public TimeSpan FirstWindow { get; init; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Forces the raw_tp lifecycle programs (otherwise used only when tp_btf fails to load).</summary>
     public bool ForceRawTracepoints { get; init; }
 
@@ -74,9 +77,9 @@ internal sealed record CpuSourceOptions
             throw new ArgumentException($"cpu source: stack depth {MaxStackDepth} is out of range: use 1 to 127 frames");
         }
 
-        if (PollInterval <= TimeSpan.Zero || SettleDelay < TimeSpan.Zero)
+        if (PollInterval <= TimeSpan.Zero || SettleDelay < TimeSpan.Zero || FirstWindow <= TimeSpan.Zero)
         {
-            throw new ArgumentException("cpu source: poll interval must be positive and settle delay not negative");
+            throw new ArgumentException("cpu source: poll interval and first window must be positive, settle delay not negative");
         }
     }
 }
