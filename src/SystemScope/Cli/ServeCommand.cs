@@ -67,16 +67,21 @@ internal static class ServeCommand
             ? $"Open {url} in a browser. Press Ctrl+C to stop."
             : $"Open {url}?token={Uri.EscapeDataString(token)} in a browser (API clients send 'Authorization: Bearer {token}'). Press Ctrl+C to stop.");
 
+        // The web host takes SIGINT/SIGTERM itself (it stops the application); the command line's token
+        // covers the rest. Either ends serving.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel, app.Lifetime.ApplicationStopping);
         try
         {
-            await Task.Delay(Timeout.Infinite, cancel);
+            await Task.Delay(Timeout.Infinite, stop.Token);
         }
         catch (OperationCanceledException)
         {
             // Ctrl+C or SIGTERM: stop serving, then every session detaches with the agent.
         }
 
+        Console.Error.WriteLine($"DEBUG stop requested {DateTime.Now:HH:mm:ss.fff} cancel={cancel.IsCancellationRequested} stopping={app.Lifetime.ApplicationStopping.IsCancellationRequested}");
         await app.StopAsync(CancellationToken.None);
+        Console.Error.WriteLine($"DEBUG stopped {DateTime.Now:HH:mm:ss.fff}");
         return ExitCodes.Success;
     }
 

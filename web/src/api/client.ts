@@ -1,0 +1,130 @@
+import type { FlameGraphUpdate, ProblemDetails, ProcessInfo, Session, StartSessionRequest } from './types';
+
+/** An API call that failed: carries the problem details the agent sent (title + detail). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly detail: string | undefined;
+  readonly log: string | undefined;
+
+  constructor(status: number, title: string, detail: string | undefined, log?: string) {
+    super(detail ? `${title}: ${detail}` : title);
+    this.name = 'ApiError';
+    this.status = status;
+    this.title = title;
+    this.detail = detail;
+    this.log = log;
+  }
+}
+
+/** What the stream of a flame graph needs to ask for only what changed since. */
+export interface FlameGraphCursor {
+  epoch: number;
+  version: number;
+  nodes: number;
+  frames: number;
+}
+
+/**
+ * The agent's HTTP API. The token (when the page was opened with `?token=`) goes out as a bearer
+ * header on fetches and as a query parameter on EventSource URLs, which cannot carry headers.
+ */
+export class ApiClient {
+  constructor(
+    private readonly base: string,
+    private readonly token: string | null,
+  ) {}
+
+  static fromLocation(location: Location): ApiClient {
+    const token = new URLSearchParams(location.search).get('token');
+    return new ApiClient(location.origin, token || null);
+  }
+
+  /** A URL for EventSource, with the token as a query parameter. */
+  streamUrl(path: string): string {
+    const url = new URL(this.base + path);
+    if (this.token) url.searchParams.set('token', this.token);
+    return url.href;
+  }
+
+  processes(): Promise<ProcessInfo[]> {
+    return this.request<ProcessInfo[]>('GET', '/api/processes');
+  }
+
+  sessions(): Promise<Session[]> {
+    return this.request<Session[]>('GET', '/api/sessions');
+  }
+
+  session(id: string): Promise<Session> {
+    return this.request<Session>('GET', `/api/sessions/${encodeURIComponent(id)}`);
+  }
+
+  startSession(body: StartSessionRequest): Promise<Session> {
+    return this.request<Session>('POST', '/api/sessions', body);
+  }
+
+  stopSession(id: string): Promise<void> {
+    return this.request<void>('DELETE', `/api/sessions/${encodeURIComponent(id)}`);
+  }
+
+  pause(id: string): Promise<Session> {
+    return this.request<Session>('POST', `/api/sessions/${encodeURIComponent(id)}/pause`);
+  }
+
+  resume(id: string): Promise<Session> {
+    return this.request<Session>('POST', `/api/sessions/${encodeURIComponent(id)}/resume`);
+  }
+
+  reset(id: string): Promise<Session> {
+    return this.request<Session>('POST', `/api/sessions/${encodeURIComponent(id)}/reset`);
+  }
+
+  retarget(id: string, pid: number | null): Promise<Session> {
+    return this.request<Session>('PUT', `/api/sessions/${encodeURIComponent(id)}/target`, { pid });
+  }
+
+  /** The whole flame graph, or only what changed since `since` when given. */
+  flameGraph(id: string, since?: FlameGraphCursor): Promise<FlameGraphUpdate> {
+    let path = `/api/sessions/${encodeURIComponent(id)}/flamegraph`;
+    if (since) {
+      path += `?epoch=${since.epoch}&version=${since.version}&nodes=${since.nodes}&frames=${since.frames}`;
+    }
+    return this.request<FlameGraphUpdate>('GET', path);
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (this.token) headers['Authorization'] = `Bearer ${this.token}`;
+    const init: RequestInit = { method, headers };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+
+    let response: Response;
+    try {
+      response = await fetch(this.base + path, init);
+    } catch (e) {
+      throw new ApiError(0, 'The agent cannot be reached', e instanceof Error ? e.message : String(e));
+    }
+
+    if (!response.ok) throw await toApiError(response);
+    if (response.status === 204) return undefined as T;
+    const text = await response.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+}
+
+async function toApiError(response: Response): Promise<ApiError> {
+  let problem: ProblemDetails = {};
+  const text = await response.text().catch(() => '');
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed && typeof parsed === 'object') problem = parsed as ProblemDetails;
+  } catch {
+    // not JSON: the body (if any) becomes the detail
+    if (text) problem = { detail: text.slice(0, 500) };
+  }
+  const title = problem.title || `${response.status} ${response.statusText || 'error'}`.trim();
+  return new ApiError(response.status, title, problem.detail, problem.log ?? undefined);
+}
