@@ -33,6 +33,23 @@ public sealed class ElfReaderTests(NativeBinaries binaries)
     }
 
     [Fact]
+    public void Symbol_versions_are_not_part_of_the_name()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir["v.c"], "int versioned_function(int x) { return x * 3; }\n");
+        File.WriteAllText(dir["v.map"], "LIB_1.0 { global: versioned_function; local: *; };\n");
+        Tool.Run("gcc", "-shared", "-fPIC", "-O1", "-Wl,--version-script=" + dir["v.map"], "-o", dir["libv.so"], dir["v.c"]);
+        Assert.Contains("versioned_function@@LIB_1.0", Tool.Run("readelf", "-Ws", dir["libv.so"]));
+
+        using var handle = File.OpenHandle(dir["libv.so"]);
+        Assert.True(ElfFile.TryOpen(handle, out var elf, out _));
+        Assert.True(ElfFunctionReader.TryRead(elf!, ".symtab", ElfSection.ShtSymtab, out var table, out var error), error);
+
+        var address = NativeBinaries.NmFunctions(dir["libv.so"]).Single(f => f.Key.StartsWith("versioned_function", StringComparison.Ordinal)).Value;
+        Assert.Equal("versioned_function", table.NameOf(table.Find(address)));
+    }
+
+    [Fact]
     public void The_debug_link_names_the_debug_file()
     {
         using var handle = File.OpenHandle(binaries.DebugLinked);

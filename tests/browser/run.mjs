@@ -382,6 +382,10 @@ test('CPU flame graph of a live process in the browser', { timeout: 180_000 }, a
     }, 15_000);
     await byId('picker-toggle').click();
     assert.ok(await byId('process-picker').isHidden());
+    // The whole machine for a few seconds, unfiltered: the picture of the README.
+    await byId('search-input').fill('');
+    await page.waitForTimeout(4000);
+    await page.screenshot({ path: join(ARTIFACTS, 'ui-all-processes.png') });
   });
 
   await step(t, 'stop ends the session on the agent', async () => {

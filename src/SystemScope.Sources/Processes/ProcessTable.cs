@@ -79,8 +79,8 @@ public sealed class ProcessTable(string procRoot = "/proc") : IProcessCatalog, I
                 return false;
             }
 
-            var commandLine = ReadCommandLine(Path.Combine(dir, "cmdline"));
-            reading = new Reading(pid, name, commandLine.Length > 0 ? commandLine : $"[{name}]", cpuTicks, threads, rssPages * PageSize);
+            var commandLine = ReadCommandLine(Path.Combine(dir, "cmdline"), out var program);
+            reading = new Reading(pid, FullName(name, program), commandLine.Length > 0 ? commandLine : $"[{name}]", cpuTicks, threads, rssPages * PageSize);
             return true;
         }
         catch (IOException)
@@ -121,7 +121,17 @@ public sealed class ProcessTable(string procRoot = "/proc") : IProcessCatalog, I
         return true;
     }
 
-    private static string ReadCommandLine(string path)
+    /// <summary>
+    /// The kernel keeps 15 characters of a name; when the program's file name continues it, show that.
+    /// </summary>
+    internal static string FullName(string comm, string program)
+    {
+        const int TaskCommLength = 15;
+        var file = Path.GetFileName(program);
+        return comm.Length == TaskCommLength && file.Length > comm.Length && file.StartsWith(comm, StringComparison.Ordinal) ? file : comm;
+    }
+
+    private static string ReadCommandLine(string path, out string program)
     {
         var bytes = File.ReadAllBytes(path);
         var length = bytes.Length;
@@ -131,6 +141,8 @@ public sealed class ProcessTable(string procRoot = "/proc") : IProcessCatalog, I
         }
 
         var text = Encoding.UTF8.GetString(bytes, 0, Math.Min(length, 4096));
+        var end = text.IndexOf('\0', StringComparison.Ordinal);
+        program = end < 0 ? text : text[..end];
         return text.Replace('\0', ' ');
     }
 

@@ -179,11 +179,14 @@ internal static class ElfFunctionReader
         _ => 0,
     };
 
+    /// <summary>The name without a symbol version (<c>clock_gettime@@GLIBC_2.17</c> is <c>clock_gettime</c>).</summary>
     private static ReadOnlySpan<byte> NameAt(ReadOnlySpan<byte> strings, int offset)
     {
         var rest = strings[offset..];
         var end = rest.IndexOf((byte)0);
-        return end < 0 ? rest : rest[..end];
+        var name = end < 0 ? rest : rest[..end];
+        var version = name.IndexOf((byte)'@');
+        return version > 0 ? name[..version] : name;
     }
 
     private readonly record struct Candidate(ulong Start, ulong End, int NameOffset, byte Binding);

@@ -42,7 +42,7 @@ public sealed class ServeApiTests
         var entry = processes.EnumerateArray().Single(p => p.GetProperty("pid").GetInt32() == workload.Pid);
         Assert.Equal("cpu_split", entry.GetProperty("name").GetString());
         Assert.Contains(workload.BinaryPath, entry.GetProperty("commandLine").GetString());
-        Assert.True(entry.GetProperty("cpuPercent").GetDouble() > 50, entry.ToString()); // it burns one CPU
+        Assert.True(entry.GetProperty("cpuPercent").GetDouble() > 30, entry.ToString()); // it burns one CPU
 
         var capabilities = await agent.GetJson("/api/capabilities");
         var cpu = capabilities.GetProperty("sources").EnumerateArray().Single(s => s.GetProperty("id").GetString() == "cpu");
