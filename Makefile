@@ -77,7 +77,7 @@ run: build
 
 # --- tests --------------------------------------------------------------------------------------
 test: deps-test build
-	SYSTEMSCOPE_BINARY=$(CURDIR)/$(BIN) $(DOTNET) test SystemScope.slnx -c Release --nologo -v:q
+	SYSTEMSCOPE_BINARY=$(CURDIR)/$(BIN) $(DOTNET) test SystemScope.slnx -c Release --nologo -v:q --logger "console;verbosity=normal"
 	cd web && npm run --silent test
 	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
 	SYSTEMSCOPE_BINARY=$(CURDIR)/$(BIN) node tests/browser/run.mjs

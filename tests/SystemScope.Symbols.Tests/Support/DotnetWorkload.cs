@@ -44,7 +44,12 @@ internal sealed class DotnetWorkload : IDisposable
     {
         Assert.True(File.Exists(AssemblyPath), $"the workload is built with the tests: {AssemblyPath} is missing");
         var info = isolated
-            ? new ProcessStartInfo("unshare") { ArgumentList = { "--mount", "--pid", "--fork", "--mount-proc", "sh", "-c", "mount -t tmpfs none /tmp && exec dotnet \"$0\"", AssemblyPath } }
+            // The workload may itself live under /tmp (a checkout there), which the private tmpfs hides:
+            // bind its directory to /mnt first (inside the new mount namespace only) and start it there.
+            ? new ProcessStartInfo("unshare")
+            {
+                ArgumentList = { "--mount", "--pid", "--fork", "--mount-proc", "sh", "-c", "mount --bind \"$0\" /mnt && mount -t tmpfs none /tmp && exec dotnet \"/mnt/$1\"", Path.GetDirectoryName(AssemblyPath)!, Path.GetFileName(AssemblyPath) },
+            }
             : new ProcessStartInfo("dotnet") { ArgumentList = { AssemblyPath } };
         info.RedirectStandardInput = true;
         info.RedirectStandardOutput = true;
