@@ -14,7 +14,6 @@ PORT=${PORT:-17171}
 RESULTS=bench/results
 mkdir -p "$RESULTS"
 REPORT=$RESULTS/latest.md
-HZ=$(getconf CLK_TCK)
 PAGE=$(getconf PAGESIZE)
 
 [[ $EUID -eq 0 ]] || { echo "bench: run as root (BPF and perf events need it)" >&2; exit 1; }
@@ -27,7 +26,8 @@ trap cleanup EXIT
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) {print "nan"; exit} if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 now_ms() { date +%s%3N; }
-cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+# On-CPU time of all the process's threads in ns (schedstat: finer than the 10 ms ticks of /proc/PID/stat).
+cpu_ns() { cat /proc/$1/task/*/schedstat 2>/dev/null | awk '{s+=$1} END {printf "%d", s}'; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 ctx_switches() { cat /proc/$1/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s+=$2} END {print s+0}'; }
 bpf_progs() { ls -l /proc/$1/fd 2>/dev/null | grep -c 'anon_inode:bpf-prog' || true; }
@@ -55,21 +55,35 @@ echo
 echo "overhead: $ROUNDS rounds of sysbench cpu --threads=2 (${RUN_SECONDS}s) bare / SystemScope 99 Hz all CPUs / bpftrace 99 Hz"
 have_bpftrace=0; command -v bpftrace >/dev/null && have_bpftrace=1
 : >"$RESULTS/ratio-ss.txt"; : >"$RESULTS/ratio-bt.txt"
-for round in $(seq 1 "$ROUNDS"); do
-  base=$(sysbench_eps)
-  "$BIN" record cpu --frequency 99 --duration $((RUN_SECONDS + 3)) >/dev/null 2>"$RESULTS/record.log" & rec=$!; pids+=("$rec")
+measure_bare() { sysbench_eps; }
+measure_systemscope() {
+  "$BIN" record cpu --frequency 99 --duration $((RUN_SECONDS + 3)) >/dev/null 2>"$RESULTS/record.log" & local rec=$!; pids+=("$rec")
   sleep 2   # load and attach before the measured run
-  with=$(sysbench_eps); wait "$rec"
-  echo "$with $base" | awk '{print $1/$2}' >>"$RESULTS/ratio-ss.txt"
-  line="  round $round: bare $base ev/s, systemscope $with ev/s"
+  sysbench_eps; wait "$rec"
+}
+measure_bpftrace() {
+  bpftrace -e 'profile:hz:99 { @[kstack, ustack] = count(); }' >/dev/null 2>&1 & local bt=$!; pids+=("$bt")
+  sleep 3
+  sysbench_eps; kill -INT "$bt"; wait "$bt" 2>/dev/null || true
+}
+configs=(bare systemscope); [[ $have_bpftrace == 1 ]] && configs+=(bpftrace)
+for round in $(seq 1 "$ROUNDS"); do
+  # Rotate the order each round: whatever runs first in a round (a cold cache, a host neighbour
+  # waking up) must not always be the same configuration.
+  declare -A eps=()
+  n=${#configs[@]}
+  for k in $(seq 0 $((n - 1))); do
+    config=${configs[$(( (k + round) % n ))]}
+    eps[$config]=$(measure_$config)
+  done
+  echo "${eps[systemscope]} ${eps[bare]}" | awk '{print $1/$2}' >>"$RESULTS/ratio-ss.txt"
+  line="  round $round: bare ${eps[bare]} ev/s, systemscope ${eps[systemscope]} ev/s"
   if [[ $have_bpftrace == 1 ]]; then
-    bpftrace -e 'profile:hz:99 { @[kstack, ustack] = count(); }' >/dev/null 2>&1 & bt=$!; pids+=("$bt")
-    sleep 3
-    withbt=$(sysbench_eps); kill -INT "$bt"; wait "$bt" 2>/dev/null || true
-    echo "$withbt $base" | awk '{print $1/$2}' >>"$RESULTS/ratio-bt.txt"
-    line+=", bpftrace $withbt ev/s"
+    echo "${eps[bpftrace]} ${eps[bare]}" | awk '{print $1/$2}' >>"$RESULTS/ratio-bt.txt"
+    line+=", bpftrace ${eps[bpftrace]} ev/s"
   fi
   echo "$line"
+  unset eps
 done
 ratio_ss=$(median <"$RESULTS/ratio-ss.txt")
 ratio_bt=$([[ $have_bpftrace == 1 ]] && median <"$RESULTS/ratio-bt.txt" || echo "n/a")
@@ -87,10 +101,10 @@ echo
 echo "idle agent: ${IDLE_SECONDS}s"
 start_agent
 sleep 3
-t0=$(cpu_ticks "$agent"); c0=$(ctx_switches "$agent"); s0=$(now_ms)
+t0=$(cpu_ns "$agent"); c0=$(ctx_switches "$agent"); s0=$(now_ms)
 sleep "$IDLE_SECONDS"
-t1=$(cpu_ticks "$agent"); c1=$(ctx_switches "$agent"); s1=$(now_ms)
-idle_cpu=$(awk -v t="$((t1 - t0))" -v hz="$HZ" -v ms="$((s1 - s0))" 'BEGIN {printf "%.3f", t / hz / (ms / 1000) * 100}')
+t1=$(cpu_ns "$agent"); c1=$(ctx_switches "$agent"); s1=$(now_ms)
+idle_cpu=$(awk -v t="$((t1 - t0))" -v ms="$((s1 - s0))" 'BEGIN {printf "%.4f", t / 1e6 / ms * 100}')
 idle_wakeups=$(awk -v c="$((c1 - c0))" -v ms="$((s1 - s0))" 'BEGIN {printf "%.2f", c / (ms / 1000)}')
 idle_rss=$(rss_kb "$agent"); idle_progs=$(bpf_progs "$agent"); idle_perf=$(perf_fds "$agent")
 stop_agent
@@ -99,15 +113,18 @@ stop_agent
 echo "profiling agent: ${RUN_SECONDS}s under sysbench load"
 start_agent
 sid=$(api POST /api/sessions '{"sources":["cpu"],"frequency":99}' | session_id)
+# Someone is watching: a live stream is open, as the web UI keeps one.
+curl -sN "http://127.0.0.1:$PORT/api/sessions/$sid/stream" >/dev/null & viewer=$!; pids+=("$viewer")
 sysbench cpu --threads=2 --time=$((RUN_SECONDS + 4)) run >/dev/null 2>&1 & load=$!; pids+=("$load")
 sleep 2
-t0=$(cpu_ticks "$agent"); s0=$(now_ms)
+t0=$(cpu_ns "$agent"); s0=$(now_ms)
 sleep "$RUN_SECONDS"
-t1=$(cpu_ticks "$agent"); s1=$(now_ms)
-busy_cpu=$(awk -v t="$((t1 - t0))" -v hz="$HZ" -v ms="$((s1 - s0))" 'BEGIN {printf "%.2f", t / hz / (ms / 1000) * 100}')
+t1=$(cpu_ns "$agent"); s1=$(now_ms)
+busy_cpu=$(awk -v t="$((t1 - t0))" -v ms="$((s1 - s0))" 'BEGIN {printf "%.3f", t / 1e6 / ms * 100}')
 busy_rss=$(rss_kb "$agent"); busy_progs=$(bpf_progs "$agent"); busy_perf=$(perf_fds "$agent")
 samples=$(api GET "/api/sessions/$sid" | sed -E 's/.*"profileSamples":([0-9]+).*/\1/')
 api DELETE "/api/sessions/$sid" >/dev/null
+kill "$viewer" 2>/dev/null || true
 after_progs=$(bpf_progs "$agent"); after_perf=$(perf_fds "$agent")
 wait "$load" 2>/dev/null || true
 stop_agent
@@ -140,7 +157,7 @@ echo "| idle agent CPU over ${IDLE_SECONDS}s | ${idle_cpu} % |"
 echo "| idle agent wakeups (context switches, all threads) | ${idle_wakeups} /s |"
 echo "| idle agent RSS | $((idle_rss / 1024)) MiB |"
 echo "| idle agent BPF programs / perf fds held | ${idle_progs} / ${idle_perf} |"
-echo "| profiling agent CPU (all CPUs, 99 Hz, sysbench load) | ${busy_cpu} % of one CPU |"
+echo "| profiling agent CPU (all CPUs, 99 Hz, sysbench load, live stream open) | ${busy_cpu} % of one CPU |"
 echo "| profiling agent RSS | $((busy_rss / 1024)) MiB |"
 echo "| profiling agent BPF programs / perf fds held | ${busy_progs} / ${busy_perf} (after stop: ${after_progs} / ${after_perf}) |"
 echo "| samples in ${RUN_SECONDS}s profile | ${samples} |"
@@ -148,6 +165,10 @@ echo "| binary size | $((size / 1024 / 1024)) MiB ($size bytes) |"
 echo "| start → first page served (median of $ROUNDS) | ${first_page} ms |"
 echo "| start session → first flame graph with samples (median of $ROUNDS) | ${first_graph} ms |"
 } >>"$REPORT"
+
+# --- 5. per-event costs of the agent's own code ----------------------------------------------------
+echo "per-event costs"
+dotnet run -c Release --project bench/SystemScope.Bench --nologo -v:q >>"$REPORT"
 
 echo
 cat "$REPORT"

@@ -114,8 +114,12 @@ public sealed unsafe class BpfObject : IDisposable
             var failedMap = failedProgram is null ? Quoted(messages, "map '", "failed to create") : null;
             var where = failedProgram is not null ? $" program {failedProgram}:" : failedMap is not null ? $" map {failedMap}:" : string.Empty;
             var reason = (failedProgram is null ? null : VerifierVerdict(verifierLog)) ?? FirstWarning(messages, failedProgram ?? failedMap);
+            // EPERM with an empty verifier log is a missing privilege, not a program the verifier refused.
+            var hint = Math.Abs(err) == Errno.EPERM && verifierLog.Length == 0
+                ? ": loading BPF needs root, or CAP_BPF with CAP_PERFMON"
+                : string.Empty;
             throw new BpfLoadException(
-                $"object {Name}: load:{where} {Errno.Describe(err)}{(reason is null ? string.Empty : $" ({reason})")}",
+                $"object {Name}: load:{where} {Errno.Describe(err)}{(reason is null ? string.Empty : $" ({reason})")}{hint}",
                 err,
                 failedProgram,
                 failedMap,

@@ -78,6 +78,8 @@ public static unsafe class KernelFeatures
     private static KernelFeature LibbpfProbe(string id, int result, string what) => result switch
     {
         1 => new KernelFeature(id, true, what),
+        // libbpf's probes load a program or create a map: without privilege every answer is "no".
+        0 when !Environment.IsPrivilegedProcess => new KernelFeature(id, false, $"{what}: cannot be probed without root (or CAP_BPF)"),
         0 => new KernelFeature(id, false, $"{what} is not supported by this kernel"),
         _ => new KernelFeature(id, false, $"{what}: probe failed: {Errno.Describe(result)}"),
     };

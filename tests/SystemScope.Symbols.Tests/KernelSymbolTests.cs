@@ -80,6 +80,34 @@ public sealed class KernelSymbolTests
     }
 
     [Fact]
+    public void Streaming_parse_matches_whole_text_parse_across_chunk_boundaries()
+    {
+        // 20k lines (about 800 KiB): many 64 KiB chunks, lines cut at every possible place.
+        var text = new System.Text.StringBuilder();
+        for (var i = 0; i < 20_000; i++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"ffffffff{0x81000000 + (i * 0x40):x8} {(i % 7 == 0 ? 'D' : 'T')} function_number_{i}{(i % 5 == 0 ? "\t[some_module]" : "")}\n");
+        }
+
+        var bytes = System.Text.Encoding.ASCII.GetBytes(text.ToString());
+        var whole = KernelSymbolTable.Parse(bytes);
+        var streamed = KernelSymbolTable.Parse(new MemoryStream(bytes));
+
+        Assert.Equal(whole.Count, streamed.Count);
+        for (var i = 1; i < 20_000; i += 97)
+        {
+            var address = 0xffffffff81000000UL + ((ulong)i * 0x40) + 3;
+            var (a, b) = (whole.Find(address), streamed.Find(address));
+            Assert.Equal(a, b);
+            if (a >= 0)
+            {
+                Assert.Equal($"function_number_{i}", streamed.NameOf(b));
+                Assert.Equal(i % 5 == 0 ? "some_module" : "kernel", streamed.ModuleOf(b));
+            }
+        }
+    }
+
+    [Fact]
     public void Parsing_skips_malformed_lines()
     {
         var table = KernelSymbolTable.Parse("garbage\nffffffff81000000 T ok\n\nzz T bad\nffffffff81000010 T next\n"u8);

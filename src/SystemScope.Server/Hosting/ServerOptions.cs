@@ -11,7 +11,7 @@ public sealed record ServerOptions(IPEndPoint Listen, string? Token, string Vers
 
     public bool IsLoopback => IPAddress.IsLoopback(Listen.Address);
 
-    /// <summary>Parses <c>host:port</c>, <c>[v6]:port</c> or <c>:port</c> (loopback). Hosts are IP addresses.</summary>
+    /// <summary>Parses <c>address:port</c>, <c>[v6]:port</c> or <c>:port</c> (loopback). Addresses are IP addresses, not names.</summary>
     public static bool TryParseListen(string text, out IPEndPoint endpoint, out string error)
     {
         endpoint = DefaultListen;
@@ -22,15 +22,10 @@ public sealed record ServerOptions(IPEndPoint Listen, string? Token, string Vers
             value = "127.0.0.1" + value;
         }
 
+        // A port is required (a bare "7070" would parse as an IPv4 address); ports above 65535 fail to parse.
         if (!IPEndPoint.TryParse(value, out var parsed) || !value.Contains(':', StringComparison.Ordinal) || value.EndsWith(']'))
         {
-            error = $"--listen '{text}' is not an address and port such as 127.0.0.1:7070, 0.0.0.0:7070 or [::1]:7070";
-            return false;
-        }
-
-        if (parsed.Port is < 0 or > 65535)
-        {
-            error = $"--listen port {parsed.Port} is out of range 0-65535";
+            error = $"--listen '{text}' is not an IP address and port such as 127.0.0.1:7070, 0.0.0.0:7070 or [::1]:7070";
             return false;
         }
 

@@ -14,17 +14,16 @@ internal sealed class KernelFrameResolver
         _unknown = unknown.For(UnknownFrames.KernelModule);
         _table = new Lazy<(KernelSymbolTable, Symbol?[])>(() =>
         {
-            var bytes = ProcFile.TryReadAll($"{procRoot}/kallsyms");
-            if (bytes is null)
-            {
-                failures.Record(0, "kallsyms", $"cannot read {procRoot}/kallsyms: kernel frames are shown as addresses");
-                return (KernelSymbolTable.Empty, []);
-            }
-
             KernelSymbolTable table;
             try
             {
-                table = KernelSymbolTable.Parse(bytes);
+                using var stream = new FileStream($"{procRoot}/kallsyms", FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+                table = KernelSymbolTable.Parse(stream);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                failures.Record(0, "kallsyms", $"cannot read {procRoot}/kallsyms: kernel frames are shown as addresses ({ex.Message})");
+                return (KernelSymbolTable.Empty, []);
             }
             catch (Exception ex) when (ex is OverflowException or ArgumentException or InvalidOperationException)
             {

@@ -41,74 +41,55 @@ internal sealed class KernelSymbolTable
     /// <summary>Parses kallsyms text. All-zero addresses (kptr_restrict, not root) give an empty table.</summary>
     public static KernelSymbolTable Parse(ReadOnlySpan<byte> text)
     {
-        var entries = new List<(ulong Start, int NameOffset, ushort Module, bool Code)>();
-        var names = new ArrayBufferWriter<byte>();
-        var modules = new List<string> { CoreModule };
-        var moduleIds = new Dictionary<string, ushort>(StringComparer.Ordinal) { [CoreModule] = 0 };
+        var builder = new Builder();
         foreach (var range in text.Split((byte)'\n'))
         {
-            var line = text[range];
-            if (!TryParseLine(line, out var address, out var type, out var name, out var module) || address == 0)
-            {
-                continue;
-            }
+            builder.Add(text[range]);
+        }
 
-            ushort moduleId = 0;
-            if (!module.IsEmpty)
+        return builder.Build();
+    }
+
+    /// <summary>
+    /// Parses kallsyms as it streams in, a chunk at a time: the file is several MiB of text that would
+    /// otherwise sit in the large-object heap long after the table is built.
+    /// </summary>
+    public static KernelSymbolTable Parse(Stream stream)
+    {
+        var builder = new Builder();
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            var kept = 0;
+            int read;
+            while ((read = stream.Read(buffer, kept, buffer.Length - kept)) > 0)
             {
-                var moduleName = Encoding.UTF8.GetString(module);
-                if (!moduleIds.TryGetValue(moduleName, out moduleId))
+                var data = buffer.AsSpan(0, kept + read);
+                var lastNewline = data.LastIndexOf((byte)'\n');
+                if (lastNewline < 0)
                 {
-                    moduleId = checked((ushort)modules.Count);
-                    moduleIds[moduleName] = moduleId;
-                    modules.Add(moduleName);
+                    // A line longer than the buffer is not kallsyms: skip it.
+                    kept = 0;
+                    continue;
                 }
+
+                foreach (var range in data[..lastNewline].Split((byte)'\n'))
+                {
+                    builder.Add(data[..lastNewline][range]);
+                }
+
+                var rest = data[(lastNewline + 1)..];
+                rest.CopyTo(buffer);
+                kept = rest.Length;
             }
 
-            entries.Add((address, names.WrittenCount, moduleId, (type | 0x20) is (byte)'t' or (byte)'w'));
-            names.Write(name);
-            names.Write([(byte)0]);
+            builder.Add(buffer.AsSpan(0, kept));
+            return builder.Build();
         }
-
-        // By address; among aliases at one address, code before data, then the first listed.
-        var order = new int[entries.Count];
-        for (var i = 0; i < order.Length; i++)
+        finally
         {
-            order[i] = i;
+            ArrayPool<byte>.Shared.Return(buffer);
         }
-
-        Array.Sort(order, (x, y) =>
-        {
-            var (a, b) = (entries[x], entries[y]);
-            var byStart = a.Start.CompareTo(b.Start);
-            return byStart != 0 ? byStart : a.Code != b.Code ? (a.Code ? -1 : 1) : x.CompareTo(y);
-        });
-
-        var starts = new List<ulong>(order.Length);
-        var offsets = new List<int>(order.Length);
-        var moduleOf = new List<ushort>(order.Length);
-        var code = new List<bool>(order.Length);
-        foreach (var i in order)
-        {
-            if (starts.Count > 0 && starts[^1] == entries[i].Start)
-            {
-                continue;
-            }
-
-            starts.Add(entries[i].Start);
-            offsets.Add(entries[i].NameOffset);
-            moduleOf.Add(entries[i].Module);
-            code.Add(entries[i].Code);
-        }
-
-        var ends = new ulong[starts.Count];
-        for (var i = 0; i < ends.Length; i++)
-        {
-            // The last symbol (a module's or a BPF program's) has no known end: allow one page.
-            ends[i] = i + 1 < ends.Length ? starts[i + 1] : starts[i] + LastSymbolExtent;
-        }
-
-        return new KernelSymbolTable([.. starts], ends, [.. offsets], [.. moduleOf], [.. code], names.WrittenSpan.ToArray(), [.. modules]);
     }
 
     /// <summary>The index of the code symbol containing <paramref name="address"/>, or -1.</summary>
@@ -148,5 +129,84 @@ internal sealed class KernelSymbolTable
         }
 
         return !name.IsEmpty;
+    }
+
+    /// <summary>Collects kallsyms lines, then sorts them into a table.</summary>
+    private sealed class Builder
+    {
+        // A kernel lists about 100k-200k symbols: start near that to avoid regrowing large arrays.
+        private readonly List<(ulong Start, int NameOffset, ushort Module, bool Code)> _entries = new(1 << 17);
+        private readonly ArrayBufferWriter<byte> _names = new(4 << 20);
+        private readonly List<string> _modules = [CoreModule];
+        private readonly Dictionary<string, ushort> _moduleIds = new(StringComparer.Ordinal) { [CoreModule] = 0 };
+
+        public void Add(ReadOnlySpan<byte> line)
+        {
+            if (!TryParseLine(line, out var address, out var type, out var name, out var module) || address == 0)
+            {
+                return;
+            }
+
+            ushort moduleId = 0;
+            if (!module.IsEmpty)
+            {
+                var moduleName = Encoding.UTF8.GetString(module);
+                if (!_moduleIds.TryGetValue(moduleName, out moduleId))
+                {
+                    moduleId = checked((ushort)_modules.Count);
+                    _moduleIds[moduleName] = moduleId;
+                    _modules.Add(moduleName);
+                }
+            }
+
+            _entries.Add((address, _names.WrittenCount, moduleId, (type | 0x20) is (byte)'t' or (byte)'w'));
+            _names.Write(name);
+            _names.Write([(byte)0]);
+        }
+
+        public KernelSymbolTable Build()
+        {
+            var entries = _entries;
+
+            // By address; among aliases at one address, code before data, then the first listed.
+            var order = new int[entries.Count];
+            for (var i = 0; i < order.Length; i++)
+            {
+                order[i] = i;
+            }
+
+            Array.Sort(order, (x, y) =>
+            {
+                var (a, b) = (entries[x], entries[y]);
+                var byStart = a.Start.CompareTo(b.Start);
+                return byStart != 0 ? byStart : a.Code != b.Code ? (a.Code ? -1 : 1) : x.CompareTo(y);
+            });
+
+            var starts = new List<ulong>(order.Length);
+            var offsets = new List<int>(order.Length);
+            var moduleOf = new List<ushort>(order.Length);
+            var code = new List<bool>(order.Length);
+            foreach (var i in order)
+            {
+                if (starts.Count > 0 && starts[^1] == entries[i].Start)
+                {
+                    continue;
+                }
+
+                starts.Add(entries[i].Start);
+                offsets.Add(entries[i].NameOffset);
+                moduleOf.Add(entries[i].Module);
+                code.Add(entries[i].Code);
+            }
+
+            var ends = new ulong[starts.Count];
+            for (var i = 0; i < ends.Length; i++)
+            {
+                // The last symbol (a module's or a BPF program's) has no known end: allow one page.
+                ends[i] = i + 1 < ends.Length ? starts[i + 1] : starts[i] + LastSymbolExtent;
+            }
+
+            return new KernelSymbolTable([.. starts], ends, [.. offsets], [.. moduleOf], [.. code], _names.WrittenSpan.ToArray(), [.. _modules]);
+        }
     }
 }

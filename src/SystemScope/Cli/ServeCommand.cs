@@ -57,7 +57,8 @@ internal static class ServeCommand
         }
         catch (IOException error)
         {
-            Console.Error.WriteLine($"systemscope: cannot listen on {endpoint}: {error.Message}");
+            var reason = (error.InnerException ?? error).Message.ToLowerInvariant();
+            Console.Error.WriteLine($"systemscope: cannot listen on {endpoint}: {reason} (choose another address with --listen)");
             return ExitCodes.Unavailable;
         }
 

@@ -19,10 +19,16 @@ public static class AgentBinary
     public static string? SkipReason =>
         KernelRequirement.SkipReason ?? (File.Exists(Path) || KernelRequirement.IsRequired ? null : $"{Path} is not built: run 'make build'");
 
-    public static CliResult Run(TimeSpan timeout, params string[] args)
+    public static CliResult Run(TimeSpan timeout, params string[] args) => Execute(Path, timeout, args);
+
+    /// <summary>Runs the binary as user nobody, as someone without privileges would.</summary>
+    public static CliResult RunUnprivileged(TimeSpan timeout, params string[] args) =>
+        Execute("setpriv", timeout, ["--reuid=65534", "--regid=65534", "--clear-groups", "--", Path, .. args]);
+
+    private static CliResult Execute(string program, TimeSpan timeout, string[] args)
     {
         Assert.True(File.Exists(Path), $"{Path} is not built: run 'make build'");
-        var start = new ProcessStartInfo(Path) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);

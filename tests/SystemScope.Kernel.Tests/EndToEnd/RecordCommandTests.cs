@@ -131,6 +131,22 @@ public sealed class RecordCommandTests
     }
 
     [AgentFact]
+    public void Without_privilege_loading_fails_with_the_reason_and_exit_4()
+    {
+        // The real refusal of the kernel, as an unprivileged user meets it.
+        var record = AgentBinary.RunUnprivileged(Patience, "record", "cpu", "--duration", "1");
+        Assert.Equal(4, record.ExitCode);
+        Assert.Contains("source cpu: object cpu_profile: load: Operation not permitted (EPERM)", record.Stderr);
+        Assert.Contains("needs root, or CAP_BPF with CAP_PERFMON", record.Stderr);
+        Assert.Empty(record.Stdout);
+
+        var capabilities = AgentBinary.RunUnprivileged(Patience, "capabilities");
+        Assert.Equal(4, capabilities.ExitCode);
+        Assert.Contains("no  cpu", capabilities.Stdout);
+        Assert.Contains("needs root, or CAP_BPF with CAP_PERFMON", capabilities.Stdout);
+    }
+
+    [AgentFact]
     public void Help_explains_the_commands_and_options()
     {
         var root = AgentBinary.Run(Patience, "--help");

@@ -188,6 +188,29 @@ public sealed class ServeApiTests
     }
 
     [AgentFact]
+    public void A_port_in_use_is_a_one_line_error()
+    {
+        using var first = AgentServerProcess.Start();
+
+        var second = AgentBinary.Run(Patience, "serve", "--listen", $"127.0.0.1:{first.BaseAddress.Port}");
+
+        Assert.Equal(4, second.ExitCode);
+        Assert.Equal($"systemscope: cannot listen on 127.0.0.1:{first.BaseAddress.Port}: address already in use (choose another address with --listen)", second.Stderr.Trim());
+    }
+
+    [AgentTheory]
+    [InlineData("7070")]
+    [InlineData("localhost:7070")]
+    [InlineData("127.0.0.1:99999")]
+    public void A_bad_listen_address_is_refused(string listen)
+    {
+        var result = AgentBinary.Run(Patience, "serve", "--listen", listen);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"--listen '{listen}'", result.Stderr);
+    }
+
+    [AgentFact]
     public async Task The_ui_is_served_from_the_binary()
     {
         using var agent = AgentServerProcess.Start();
