@@ -19,7 +19,8 @@ public sealed class RecordCommandTests
         Assert.True(result.ExitCode == 0, result.ToString());
         var profile = FoldedProfile.Parse(result.Stdout);
         long hot = profile.SamplesIn("spend_75"), cold = profile.SamplesIn("spend_25");
-        Assert.True(hot + cold > 0.9 * profile.Total, $"spend_75 {hot} + spend_25 {cold} of {profile.Total}: {result}");
+        // The rest is clock_gettime, whose syscall frames lose their caller (libc keeps no frame pointer).
+        Assert.True(hot + cold > 0.8 * profile.Total, $"spend_75 {hot} + spend_25 {cold} of {profile.Total}: {result}");
         var share = 100.0 * hot / (hot + cold);
         Assert.InRange(share, 70, 80);
         // Root first: main calls both, so main comes before them on every line that has them.
