@@ -15,7 +15,7 @@ internal static class ServeCommand
         var listen = new Option<string>("--listen", "-l")
         {
             Description = "Address and port to serve on, e.g. 127.0.0.1:7070, [::1]:7070, 0.0.0.0:7070 (anything but loopback requires a token)",
-            DefaultValueFactory = _ => "127.0.0.1:7070",
+            DefaultValueFactory = _ => ServerOptions.DefaultListen.ToString(),
         };
         var tokenFile = new Option<FileInfo?>("--token-file")
         {
