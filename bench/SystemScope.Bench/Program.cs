@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using SystemScope.Core.Analyses;
+using SystemScope.Core.Analyses.Cpu;
 using SystemScope.Core.Events;
 using SystemScope.Core.Events.Cpu;
 using SystemScope.Core.Export;
-using SystemScope.Core.Models;
+using SystemScope.Core.Models.FlameGraph;
 using SystemScope.Core.Sessions;
 using SystemScope.Core.Symbols;
 using SystemScope.Symbols;
@@ -50,7 +50,7 @@ for (var i = 0; i < 50; i++)
 
 big.Commit();
 Report("flame graph: delta after 50 stacks on the 100k tree", 1, () => big.CreateUpdate(cursor));
-Report("folded stacks: write the 100k tree", 1, () => FoldedStacks.Write(big, TextWriter.Null));
+Report("folded stacks: write the 100k tree", 1, () => FoldedExporter.Write(big, TextWriter.Null));
 
 // Symbolisation of this process's own libc, the way the CPU profile calls it: cached after first sight.
 using var symbolizer = new Symbolizer();
@@ -75,7 +75,7 @@ var window = Enumerable.Range(0, 1000)
         new EventHeader(CpuStackSample.Kind, 0, pid, pid),
         new CpuStackSample(Enumerable.Range(0, 12).Select(j => addresses[(i + j) % addresses.Length]).ToArray(), kernelAddresses[..4], 3, "bench")))
     .ToArray();
-var analysis = new CpuProfileAnalysis(symbolizer, ProcessTarget.Process(pid));
+var analysis = new CpuProfileAnalysis(symbolizer, ProcessFilter.ForPid(pid));
 Report("CPU profile: merge one aggregated sample (12 user + 4 kernel frames)", window.Length, () => analysis.OnEvents(window));
 
 static void Report(string what, int operations, Action action)

@@ -123,7 +123,8 @@ public sealed class Symbolizer : IStackSymbolizer, ISessionParticipant, IDisposa
             }
         }
 
-        session.Bus.Subscribe(link);
+        // The direct bus: process changes arrive as the source reads them, not after the analyses' ordering.
+        session.DirectBus.Subscribe(link);
         _kernel.WarmUp();
     }
 

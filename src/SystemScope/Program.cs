@@ -4,7 +4,8 @@ using SystemScope.Cli;
 var root = new RootCommand(
     "SystemScope: a real-time profiler and system observatory for Linux.\n" +
     "Run 'systemscope serve' and open the printed address to profile the live system in a browser,\n" +
-    "or 'systemscope record cpu' to profile from the command line. Needs root (or CAP_BPF and CAP_PERFMON).")
+    "or 'systemscope record SOURCE' (cpu, offcpu, sched …) to record from the command line.\n" +
+    "Needs root (or CAP_BPF and CAP_PERFMON).")
 {
     ServeCommand.Create(),
     RecordCommand.Create(),
@@ -23,4 +24,6 @@ if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.Help
     return ExitCodes.InvalidUsage;
 }
 
-return await parsed.InvokeAsync();
+// Ctrl+C cancels the command's token; a recording then stops, drains and writes what it has, which
+// may take a few seconds for a large profile: give it that long before the process is ended.
+return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });

@@ -1,4 +1,5 @@
 using SystemScope.Core.Models;
+using SystemScope.Core.Models.FlameGraph;
 using static SystemScope.Core.Tests.TestSymbols;
 
 namespace SystemScope.Core.Tests;

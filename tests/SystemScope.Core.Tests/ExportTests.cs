@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using SystemScope.Core.Export;
 using SystemScope.Core.Models;
+using SystemScope.Core.Models.FlameGraph;
 using SystemScope.Core.Symbols;
 using static SystemScope.Core.Tests.TestSymbols;
 
@@ -18,7 +19,7 @@ public sealed class ExportTests
         tree.Add([Symbol.ForProcess("app"), Native("main"), new Symbol("Program.Hot", null, FrameKind.Jit)], 1);
 
         var text = new StringWriter();
-        FoldedStacks.Write(tree, text);
+        FoldedExporter.Write(tree, text);
 
         var lines = text.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(
@@ -34,7 +35,7 @@ public sealed class ExportTests
         tree.Add(Stack("main", "b"), 4);
 
         var text = new StringWriter();
-        FoldedStacks.Write(tree, text);
+        FoldedExporter.Write(tree, text);
 
         var lines = text.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(tree.TotalSamples, lines.Sum(l => long.Parse(l[(l.LastIndexOf(' ') + 1)..])));
@@ -49,11 +50,13 @@ public sealed class ExportTests
         tree.Add(Stack("main", "big"), 5);
 
         var buffer = new MemoryStream();
-        CallTreeJson.Write(tree, buffer);
+        FlameGraphJsonExporter.Write(tree, Descriptor, buffer);
         using var json = JsonDocument.Parse(Encoding.UTF8.GetString(buffer.ToArray()));
 
         var root = json.RootElement.GetProperty("root");
-        Assert.Equal(6, json.RootElement.GetProperty("totalSamples").GetInt64());
+        Assert.Equal(6, json.RootElement.GetProperty("total").GetInt64());
+        Assert.Equal("cpu.flamegraph", json.RootElement.GetProperty("model").GetString());
+        Assert.Equal("samples", json.RootElement.GetProperty("unit").GetString());
         Assert.Equal("root", root.GetProperty("kind").GetString());
         var main = root.GetProperty("children")[0];
         Assert.Equal("main", main.GetProperty("name").GetString());
@@ -61,4 +64,6 @@ public sealed class ExportTests
         var children = main.GetProperty("children").EnumerateArray().Select(c => (c.GetProperty("name").GetString(), c.GetProperty("total").GetInt64())).ToArray();
         Assert.Equal([("big", 5L), ("small", 1L)], children);
     }
+
+    private static readonly ModelDescriptor Descriptor = new("cpu.flamegraph", "flamegraph", "CPU", "samples", ["cpu"]);
 }

@@ -1,7 +1,7 @@
-using SystemScope.Core.Analyses;
+using System.Text.Json;
 using SystemScope.Core.Errors;
-using SystemScope.Core.Events;
 using SystemScope.Core.Events.Process;
+using SystemScope.Core.Options;
 using SystemScope.Core.Sessions;
 using SystemScope.Core.Sources;
 
@@ -9,10 +9,13 @@ namespace SystemScope.Core.Tests;
 
 public sealed class SessionTests
 {
+    private static readonly IntegerOption Frequency = new("frequency", "samples per second", 1, 10_000, 99, "Hz");
+    private static readonly ChoicesOption States = new("states", "states to include", ["S", "D", "other"], ["S", "D"]);
+
     [Fact]
     public void Starting_attaches_sources_and_stopping_detaches_them()
     {
-        var provider = new RecordingSourceProvider("cpu");
+        var provider = new FakeSourceProvider("cpu");
         using var manager = Manager(provider);
 
         var session = manager.Start(new SessionSpec());
@@ -24,19 +27,23 @@ public sealed class SessionTests
         Assert.True(source.Disposed);
         Assert.Equal(SessionState.Stopped, session.State);
         Assert.Empty(manager.Sessions);
+        Assert.Equal(SessionState.Stopped, manager.Snapshot(session.Id).State);
+        Assert.Equal("stopped", manager.Snapshot(session.Id).EndReason);
     }
 
     [Fact]
-    public void Sessions_run_side_by_side_with_their_own_sources()
+    public void Sessions_run_side_by_side_with_their_own_sources_and_options()
     {
-        var provider = new RecordingSourceProvider("cpu");
+        var provider = new FakeSourceProvider("cpu", Frequency);
         using var manager = Manager(provider);
 
         var first = manager.Start(new SessionSpec());
-        var second = manager.Start(new SessionSpec { FrequencyHz = 499 });
+        var second = manager.Start(new SessionSpec { Sources = [new SourceRequest("cpu", Json("""{"frequency": 499}"""))] });
 
         Assert.NotEqual(first.Id, second.Id);
-        Assert.Equal(2, provider.Created.Count);
+        Assert.Equal(99, provider.Created[0].Context.Options.Get(Frequency));
+        Assert.Equal(499, provider.Created[1].Context.Options.Get(Frequency));
+        Assert.Equal(499, second.Snapshot().Sources.Single(s => s.Id == "cpu").Options.GetProperty("frequency").GetInt64());
         manager.Stop(first.Id);
         Assert.True(provider.Created[0].Disposed);
         Assert.False(provider.Created[1].Disposed);
@@ -44,12 +51,58 @@ public sealed class SessionTests
     }
 
     [Fact]
-    public void Pause_resume_and_retarget_reach_the_sources()
+    public void Options_are_checked_against_the_declarations_with_the_valid_ones_named()
     {
-        var provider = new RecordingSourceProvider("cpu");
-        using var manager = Manager(provider);
+        using var manager = Manager(new FakeSourceProvider("offcpu", Frequency, States)
+        {
+            CrossCheck = v => { if (v.Get(States).Count == 3 && v.Get(Frequency) > 5000) throw new InvalidRequestException("source offcpu: too much at once"); },
+        });
+
+        var unknown = Assert.Throws<InvalidRequestException>(() => Start(manager, "offcpu", """{"frequncy": 10}"""));
+        Assert.Equal("source offcpu: has no option 'frequncy' — did you mean 'frequency'? Valid options: frequency, states", unknown.Message);
+
+        var range = Assert.Throws<InvalidRequestException>(() => Start(manager, "offcpu", """{"frequency": 0}"""));
+        Assert.Equal("source offcpu: option frequency: 0 is not valid: give a whole number from 1 to 10000 Hz (default 99)", range.Message);
+
+        var fraction = Assert.Throws<InvalidRequestException>(() => Start(manager, "offcpu", """{"frequency": 99.5}"""));
+        Assert.Contains("99.5 is not valid: give a whole number", fraction.Message);
+
+        var choice = Assert.Throws<InvalidRequestException>(() => Start(manager, "offcpu", """{"states": ["S", "Z"]}"""));
+        Assert.Contains("'Z' is not valid: give one or more of S, D, other", choice.Message);
+
+        var cross = Assert.Throws<InvalidRequestException>(() => Start(manager, "offcpu", """{"states": ["S", "D", "other"], "frequency": 9999}"""));
+        Assert.Equal("source offcpu: too much at once", cross.Message);
+
+        var text = Assert.Throws<InvalidRequestException>(() => manager.Start(new SessionSpec { Sources = [SourceRequest.Named("offcpu") with { TextOptions = new Dictionary<string, string> { ["frequency"] = "abc" } }] }));
+        Assert.Equal("source offcpu: option frequency: 'abc' is not valid: give a whole number from 1 to 10000 Hz (default 99)", text.Message);
+        Assert.Empty(manager.Sessions);
+    }
+
+    [Fact]
+    public void Implicit_sources_join_every_session_first_and_leave_it_last()
+    {
+        var lifecycle = new FakeSourceProvider("process") { Implicit = true };
+        var cpu = new FakeSourceProvider("cpu");
+        using var manager = Manager(cpu, lifecycle);
+
+        var session = manager.Start(new SessionSpec());
+
+        Assert.Equal(["process", "cpu"], session.Sources.Select(s => s.Descriptor.Id));
+        Assert.True(session.Snapshot().Sources[0].Implicit);
+        Assert.Equal(["cpu", "process"], manager.SourceDescriptors.Select(d => d.Id));
+        var unknown = Assert.Throws<InvalidRequestException>(() => manager.Start(new SessionSpec { Sources = [SourceRequest.Named("cpuu")] }));
+        Assert.Equal("unknown source 'cpuu' — did you mean 'cpu'? Sources: cpu", unknown.Message);
+    }
+
+    [Fact]
+    public void Pause_resume_and_filter_changes_reach_sources_and_analyses_on_the_loop_thread()
+    {
+        var provider = new FakeSourceProvider("cpu");
+        var analyses = new RecordingAnalysisProvider();
+        using var manager = new SessionManager([provider], [analyses], [], new ExistingPids(42, 43), agentPid: 1);
         var session = manager.Start(new SessionSpec());
         var source = provider.Created[0];
+        var analysis = analyses.Created[0];
 
         session.Pause();
         Assert.Equal(SessionState.Paused, session.State);
@@ -58,16 +111,39 @@ public sealed class SessionTests
         Assert.Equal(SessionState.Running, session.State);
         Assert.False(source.Paused);
 
-        manager.Retarget(session.Id, ProcessTarget.Process(42));
-        Assert.Equal(ProcessTarget.Process(42), source.Target);
-        Assert.Equal(42, session.Snapshot().Pid);
+        manager.SetFilter(session.Id, ProcessFilter.ForPids(42, 43));
+        Assert.Equal([42, 43], source.Filter.Pids);
+        Assert.Equal([42, 43], Assert.Single(analysis.Filters).Pids);
+        Assert.Equal([42, 43], session.Snapshot().Filter.Pids);
+        session.Reset();
+        Assert.Equal(1, analysis.Resets);
+        Assert.DoesNotContain(Environment.CurrentManagedThreadId, analysis.Threads);
+
+        Assert.Throws<NotFoundException>(() => manager.SetFilter(session.Id, ProcessFilter.ForPid(7)));
+        Assert.Throws<InvalidRequestException>(() => manager.SetFilter(session.Id, ProcessFilter.ForPid(-1)));
+        Assert.Equal([42, 43], source.Filter.Pids);
+    }
+
+    [Fact]
+    public void Filters_resolve_cgroups_and_name_prefixes_and_reject_what_cannot_be()
+    {
+        var provider = new FakeSourceProvider("cpu");
+        using var manager = Manager(provider);
+
+        var session = manager.Start(new SessionSpec { Filter = new ProcessFilter { Cgroup = "/test.slice", Comm = "ngi" } });
+        Assert.Equal(new CgroupRef(77, 1), provider.Created[0].Filter.CgroupRef);
+        Assert.Equal("cgroup /test.slice, names starting with 'ngi'", session.Snapshot().Filter.Description);
+
+        Assert.Equal("cgroup-not-found", Assert.Throws<NotFoundException>(() => manager.Start(new SessionSpec { Filter = new ProcessFilter { Cgroup = "/nope" } })).Code);
+        Assert.Contains("1 to 15 bytes", Assert.Throws<InvalidRequestException>(() => manager.Start(new SessionSpec { Filter = new ProcessFilter { Comm = "a-very-long-process-name" } })).Message);
+        Assert.Contains("starting with '/'", Assert.Throws<InvalidRequestException>(() => manager.Start(new SessionSpec { Filter = new ProcessFilter { Cgroup = "system.slice" } })).Message);
+        Assert.Equal("process-not-found", Assert.Throws<NotFoundException>(() => manager.Start(new SessionSpec { Filter = ProcessFilter.ForPid(999_999) })).Code);
     }
 
     [Fact]
     public void Resuming_a_running_session_is_a_no_op_but_a_stopped_one_is_a_conflict()
     {
-        var provider = new RecordingSourceProvider("cpu");
-        using var manager = Manager(provider);
+        using var manager = Manager(new FakeSourceProvider("cpu"));
         var session = manager.Start(new SessionSpec());
 
         session.Resume();
@@ -81,56 +157,40 @@ public sealed class SessionTests
     [Fact]
     public void A_source_that_fails_to_start_leaves_nothing_attached()
     {
-        var good = new RecordingSourceProvider("good");
-        var bad = new RecordingSourceProvider("bad") { FailOnStart = true };
+        var good = new FakeSourceProvider("good");
+        var bad = new FakeSourceProvider("bad") { FailOnStart = true };
         using var manager = Manager(good, bad);
 
-        var error = Assert.Throws<UnavailableException>(() => manager.Start(new SessionSpec { Sources = ["good", "bad"] }));
+        var error = Assert.Throws<UnavailableException>(() => manager.Start(new SessionSpec { Sources = [SourceRequest.Named("good"), SourceRequest.Named("bad")] }));
 
         Assert.Contains("cannot attach", error.Message);
         Assert.All(good.Created.Concat(bad.Created), s => Assert.True(s.Disposed));
         Assert.Empty(manager.Sessions);
     }
 
-    [Theory]
-    [InlineData(0)]
-    [InlineData(-5)]
-    [InlineData(10_001)]
-    public void Invalid_frequencies_are_rejected_with_the_valid_range(int hz)
+    [Fact]
+    public void Settings_out_of_range_are_rejected_with_the_valid_range()
     {
-        using var manager = Manager(new RecordingSourceProvider("cpu"));
+        using var manager = Manager(new FakeSourceProvider("cpu"));
 
-        var error = Assert.Throws<InvalidRequestException>(() => manager.Start(new SessionSpec { FrequencyHz = hz }));
-
-        Assert.Contains($"frequency {hz} Hz", error.Message);
-        Assert.Contains("1 to 10000 Hz", error.Message);
+        Assert.Contains("use 0.1 to 60 s", Assert.Throws<InvalidRequestException>(() => manager.Start(new SessionSpec { Window = TimeSpan.FromSeconds(61) })).Message);
+        Assert.Contains("use 4 to 4096 MiB", Assert.Throws<InvalidRequestException>(() => manager.Start(new SessionSpec { MemoryBudgetBytes = 1 << 20 })).Message);
+        Assert.Contains("named twice", Assert.Throws<InvalidRequestException>(() => manager.Start(new SessionSpec { Sources = [SourceRequest.Named("cpu"), SourceRequest.Named("cpu")] })).Message);
+        Assert.Contains("grace period", Assert.Throws<InvalidRequestException>(() => manager.Start(new SessionSpec { Lease = new SessionLease(LeaseKind.Viewed, TimeSpan.Zero) })).Message);
+        Assert.Equal("session-not-found", Assert.Throws<NotFoundException>(() => manager.Get("nope")).Code);
     }
 
     [Fact]
-    public void Unknown_sources_pids_and_sessions_get_specific_errors()
+    public void The_targets_exiting_is_noticed_and_the_session_keeps_running()
     {
-        using var manager = Manager(new RecordingSourceProvider("cpu"));
-
-        var source = Assert.Throws<InvalidRequestException>(() => manager.Start(new SessionSpec { Sources = ["gpu2"] }));
-        Assert.Equal("unknown source 'gpu2': available sources are cpu", source.Message);
-
-        var pid = Assert.Throws<NotFoundException>(() => manager.Start(new SessionSpec { Target = ProcessTarget.Process(999_999) }));
-        Assert.Equal("process-not-found", pid.Code);
-
-        var session = Assert.Throws<NotFoundException>(() => manager.Get("nope"));
-        Assert.Equal("session-not-found", session.Code);
-    }
-
-    [Fact]
-    public void The_target_exiting_is_noticed_and_the_session_keeps_running()
-    {
-        var provider = new RecordingSourceProvider("cpu");
+        var provider = new FakeSourceProvider("cpu");
         using var manager = Manager(provider);
-        var session = manager.Start(new SessionSpec { Target = ProcessTarget.Process(42) });
+        var session = manager.Start(new SessionSpec { Filter = ProcessFilter.ForPids(42, 43) });
 
         provider.Created[0].PublishLifecycle(pid: 7, ProcessChange.Exit);
-        Assert.False(session.TargetExited);
         provider.Created[0].PublishLifecycle(pid: 42, ProcessChange.Exit);
+        Assert.False(session.TargetExited);
+        provider.Created[0].PublishLifecycle(pid: 43, ProcessChange.Exit);
 
         Assert.True(session.TargetExited);
         Assert.Equal(SessionState.Running, session.State);
@@ -140,7 +200,7 @@ public sealed class SessionTests
     public void Participants_join_every_session_and_leave_when_it_stops()
     {
         var participant = new RecordingParticipant();
-        using var manager = new SessionManager([new RecordingSourceProvider("cpu")], [], [participant], new ExistingPids(42), agentPid: 1);
+        using var manager = new SessionManager([new FakeSourceProvider("cpu")], [], [participant], new ExistingPids(42), agentPid: 1);
 
         var session = manager.Start(new SessionSpec());
         Assert.Equal([session.Id], participant.Joined);
@@ -151,7 +211,7 @@ public sealed class SessionTests
     [Fact]
     public void Probes_are_cached_and_failures_become_reasons()
     {
-        var provider = new RecordingSourceProvider("cpu") { ProbeFailure = "no BTF" };
+        var provider = new FakeSourceProvider("cpu") { ProbeFailure = "no BTF" };
         using var manager = Manager(provider);
 
         var first = manager.Probe("cpu");
@@ -163,85 +223,44 @@ public sealed class SessionTests
         Assert.Equal(1, provider.Probes);
     }
 
-    private static SessionManager Manager(params ISourceProvider[] providers) =>
-        new(providers, [], [], new ExistingPids(42), agentPid: 1);
-
-    private sealed class ExistingPids(params int[] pids) : IProcessProbe
+    [Fact]
+    public void Snapshots_carry_each_sources_counters_and_the_queues()
     {
-        public bool Exists(int pid) => pids.Contains(pid);
+        using var manager = Manager(new FakeSourceProvider("cpu"));
+        var session = manager.Start(new SessionSpec());
+
+        var cpu = session.Snapshot().Sources.Single(s => s.Id == "cpu");
+
+        Assert.Contains(cpu.Counters, c => c is { Name: "values", Value: 10, Kind: CounterKind.Events });
+        Assert.Contains(cpu.Counters, c => c is { Name: "lost.values", Value: 1, Kind: CounterKind.Lost });
+        Assert.Contains(cpu.Counters, c => c is { Name: "queue.dropped", Value: 0, Kind: CounterKind.Lost });
+        Assert.Equal(["test"], cpu.Mechanisms);
     }
 
-    private sealed class RecordingParticipant : ISessionParticipant
+    [Fact]
+    public void Paused_time_does_not_count_as_elapsed()
     {
-        public List<string> Joined { get; } = [];
+        using var manager = Manager(new FakeSourceProvider("cpu"));
+        var session = manager.Start(new SessionSpec());
 
-        public List<string> Left { get; } = [];
-
-        public void Join(Session session) => Joined.Add(session.Id);
-
-        public void Leave(Session session) => Left.Add(session.Id);
+        session.Pause();
+        var paused = session.Snapshot().ElapsedSeconds;
+        Thread.Sleep(300);
+        Assert.Equal(paused, session.Snapshot().ElapsedSeconds);
+        session.Resume();
+        Thread.Sleep(100);
+        Assert.True(session.Snapshot().ElapsedSeconds > paused, "running again, time counts again");
     }
 
-    /// <summary>A source with no kernel behind it: these tests are about the session state machine.</summary>
-    private sealed class RecordingSourceProvider(string id) : ISourceProvider
+    internal static SessionManager Manager(params ISourceProvider[] providers) =>
+        new(providers, [], [], new ExistingPids(42, 43), agentPid: 1);
+
+    private static Session Start(SessionManager manager, string source, string options) =>
+        manager.Start(new SessionSpec { Sources = [new SourceRequest(source, Json(options))] });
+
+    private static JsonElement Json(string text)
     {
-        public List<RecordingSource> Created { get; } = [];
-
-        public bool FailOnStart { get; init; }
-
-        public string? ProbeFailure { get; init; }
-
-        public int Probes { get; private set; }
-
-        public SourceDescriptor Descriptor { get; } = new(id, id, Layer.Cpu, "test source");
-
-        public SourceAvailability Probe()
-        {
-            Probes++;
-            return ProbeFailure is null ? SourceAvailability.Yes("test") : throw new UnavailableException("probe", ProbeFailure);
-        }
-
-        public ISource Create(SourceContext context)
-        {
-            var source = new RecordingSource(Descriptor, context, FailOnStart);
-            Created.Add(source);
-            return source;
-        }
-    }
-
-    private sealed class RecordingSource(SourceDescriptor descriptor, SourceContext context, bool failOnStart) : ISource
-    {
-        public SourceDescriptor Descriptor => descriptor;
-
-        public bool Started { get; private set; }
-
-        public bool Paused { get; private set; }
-
-        public bool Disposed { get; private set; }
-
-        public ProcessTarget Target { get; private set; } = context.Spec.Target;
-
-        public SourceStatistics Statistics => new(10, 1);
-
-        public void Start()
-        {
-            if (failOnStart)
-            {
-                throw new UnavailableException("attach", $"source {descriptor.Id}: cannot attach");
-            }
-
-            Started = true;
-        }
-
-        public void Pause() => Paused = true;
-
-        public void Resume() => Paused = false;
-
-        public void Retarget(ProcessTarget target) => Target = target;
-
-        public void Dispose() => Disposed = true;
-
-        public void PublishLifecycle(int pid, ProcessChange change) =>
-            context.Bus.Publish<ProcessLifecycle>([new(new EventHeader(ProcessLifecycle.KindOf(change), 1, pid, pid), new ProcessLifecycle(change, "p"))]);
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.Clone();
     }
 }

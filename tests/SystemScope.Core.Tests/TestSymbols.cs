@@ -10,3 +10,23 @@ internal static class TestSymbols
 
     public static Symbol[] Stack(params string[] rootFirst) => [.. rootFirst.Select(Native)];
 }
+
+/// <summary>Names addresses by their value: analyses are about ordering and merging, not lookup.</summary>
+internal sealed class TableSymbolizer : IStackSymbolizer
+{
+    public void ResolveUser(int pid, ReadOnlySpan<ulong> addresses, Span<Symbol> frames)
+    {
+        for (var i = 0; i < addresses.Length; i++)
+        {
+            frames[i] = new Symbol($"u{addresses[i]:x}", "app", FrameKind.Native);
+        }
+    }
+
+    public void ResolveKernel(ReadOnlySpan<ulong> addresses, Span<Symbol> frames)
+    {
+        for (var i = 0; i < addresses.Length; i++)
+        {
+            frames[i] = new Symbol($"k{addresses[i]:x}", "kernel", FrameKind.Kernel);
+        }
+    }
+}

@@ -2,17 +2,22 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using SystemScope.Core.Analyses;
 using SystemScope.Core.Errors;
+using SystemScope.Core.Options;
 using SystemScope.Core.Sources;
 
 namespace SystemScope.Core.Sessions;
 
 /// <summary>
 /// Starts, finds and stops sessions. Several can run at once, each with its own sources; with no
-/// session running nothing is attached. Source availability probes are cached.
+/// session running nothing is attached and no timer runs. Sessions whose lease expires (nobody
+/// viewing for the grace period, or their duration reached) are stopped; the last few stopped
+/// sessions are remembered so a client can learn why its session ended.
 /// </summary>
 public sealed class SessionManager : IDisposable
 {
     public const int MaxSessions = 16;
+    private const int RememberedEnded = 32;
+    private static readonly TimeSpan LeaseCheckInterval = TimeSpan.FromSeconds(1);
 
     private readonly Dictionary<string, ISourceProvider> _sources;
     private readonly IReadOnlyList<IAnalysisProvider> _analyses;
@@ -21,7 +26,10 @@ public sealed class SessionManager : IDisposable
     private readonly int _agentPid;
     private readonly ConcurrentDictionary<string, Session> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<SourceAvailability>> _probes = new(StringComparer.Ordinal);
+    private readonly Queue<SessionSnapshot> _ended = new();
     private readonly Lock _startGate = new();
+    private Timer? _leaseTimer;
+    private bool _disposed;
 
     public SessionManager(
         IEnumerable<ISourceProvider> sources,
@@ -37,9 +45,12 @@ public sealed class SessionManager : IDisposable
         _agentPid = agentPid;
     }
 
-    public IReadOnlyList<SourceDescriptor> SourceDescriptors => [.. _sources.Values.Select(s => s.Descriptor).OrderBy(d => d.Id, StringComparer.Ordinal)];
+    public IReadOnlyList<SourceDescriptor> SourceDescriptors => [.. _sources.Values.Select(s => s.Descriptor).OrderBy(d => d.Implicit).ThenBy(d => d.Id, StringComparer.Ordinal)];
 
     public IReadOnlyCollection<Session> Sessions => [.. _sessions.Values.OrderBy(s => s.StartedAt)];
+
+    /// <summary>Raised (on a timer thread) after a session was stopped because its lease expired.</summary>
+    public event Action<Session, string>? Expired;
 
     /// <summary>Whether the source can run here; the first call probes (may load its BPF object briefly), later calls are cached.</summary>
     public SourceAvailability Probe(string sourceId)
@@ -48,27 +59,37 @@ public sealed class SessionManager : IDisposable
         return _probes.GetOrAdd(sourceId, _ => new Lazy<SourceAvailability>(() => ProbeSafely(provider))).Value;
     }
 
-    /// <summary>Validates the request, creates the session and attaches its sources.</summary>
+    /// <summary>The descriptor of a source; an error with a suggestion for a typo.</summary>
+    public SourceDescriptor Describe(string sourceId) => Provider(sourceId).Descriptor;
+
+    /// <summary>Validates the request (sources, their options, the filter), creates the session and attaches its sources.</summary>
     public Session Start(SessionSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
-        var providers = spec.Sources.Select(Provider).ToList();
-        ValidateTarget(spec.Target);
+        var filter = Resolve(spec.Filter);
+        var requested = spec.Sources.Select(r => (Provider: Provider(r.Id), Request: r)).ToList();
+        var implicitSources = _sources.Values.Where(p => p.Descriptor.Implicit && requested.All(r => r.Provider != p));
+        var all = implicitSources.Select(p => (Provider: p, Options: ValidateOptions(p, SourceRequest.Named(p.Descriptor.Id))))
+            .Concat(requested.Select(r => (r.Provider, Options: ValidateOptions(r.Provider, r.Request))))
+            .ToList();
+        var sourceIds = all.Select(s => s.Provider.Descriptor.Id).ToHashSet(StringComparer.Ordinal);
+        spec = spec with { Filter = filter };
 
         lock (_startGate)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             if (_sessions.Count >= MaxSessions)
             {
                 throw new ConflictException($"{MaxSessions} sessions are already running: stop one first");
             }
 
-            var session = new Session(NewId(), spec);
+            var session = new Session(NewId(), spec, _agentPid);
             try
             {
-                foreach (var analysis in _analyses.Where(a => a.AppliesTo(spec)))
+                foreach (var provider in _analyses.Where(a => a.AppliesTo(sourceIds)))
                 {
-                    session.AddAnalysis(analysis.Create(spec, session.Bus));
+                    session.AddAnalysis(provider.Create(new AnalysisContext(spec, sourceIds, session.Bus, session.Filter, session.OriginNs)));
                 }
 
                 foreach (var participant in _participants)
@@ -76,19 +97,22 @@ public sealed class SessionManager : IDisposable
                     session.AddParticipant(participant);
                 }
 
-                foreach (var provider in providers)
+                // Implicit sources (the process lifecycle) first: data sources announce processes through them.
+                foreach (var (provider, options) in all)
                 {
-                    session.StartSource(provider.Create(new SourceContext(spec, session.Bus, _agentPid)));
+                    session.StartSource(provider, options);
                 }
+
+                session.MarkRunning();
             }
             catch
             {
-                session.Dispose();
+                session.Stop("failed to start");
                 throw;
             }
 
-            session.MarkRunning();
             _sessions[session.Id] = session;
+            EnsureLeaseTimer();
             return session;
         }
     }
@@ -96,32 +120,64 @@ public sealed class SessionManager : IDisposable
     public Session Get(string id) =>
         _sessions.TryGetValue(id, out var session)
             ? session
-            : throw new NotFoundException("session-not-found", $"no session with id '{id}' (list them with GET /api/sessions)");
+            : throw new NotFoundException("session-not-found", $"no running session with id '{id}' (list them with GET /api/sessions)");
 
-    public void Retarget(string id, ProcessTarget target)
+    /// <summary>A running session's snapshot, or the last one of a recently stopped session.</summary>
+    public SessionSnapshot Snapshot(string id)
     {
-        ValidateTarget(target);
-        Get(id).Retarget(target);
+        if (_sessions.TryGetValue(id, out var session))
+        {
+            return session.Snapshot();
+        }
+
+        lock (_ended)
+        {
+            return _ended.LastOrDefault(s => s.Id == id)
+                ?? throw new NotFoundException("session-not-found", $"no session with id '{id}' (list them with GET /api/sessions)");
+        }
     }
 
-    /// <summary>Stops the session and forgets it.</summary>
-    public void Stop(string id)
+    /// <summary>Changes what a session observes, live; the filter is checked like at start.</summary>
+    public void SetFilter(string id, ProcessFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var session = Get(id);
+        filter.Validate();
+        session.SetFilter(Resolve(filter));
+    }
+
+    /// <summary>Stops the session and forgets it (its last snapshot is kept for a while).</summary>
+    public void Stop(string id, string reason = "stopped")
     {
         if (!_sessions.TryRemove(id, out var session))
         {
-            throw new NotFoundException("session-not-found", $"no session with id '{id}'");
+            throw new NotFoundException("session-not-found", $"no running session with id '{id}'");
         }
 
-        session.Dispose();
+        try
+        {
+            session.Stop(reason);
+        }
+        finally
+        {
+            Remember(session);
+        }
     }
 
     public void Dispose()
     {
+        lock (_startGate)
+        {
+            _disposed = true;
+            _leaseTimer?.Dispose();
+            _leaseTimer = null;
+        }
+
         foreach (var id in _sessions.Keys)
         {
             if (_sessions.TryRemove(id, out var session))
             {
-                session.Dispose();
+                session.Stop("the agent stopped");
             }
         }
     }
@@ -142,19 +198,90 @@ public sealed class SessionManager : IDisposable
         }
     }
 
+    private static OptionValues ValidateOptions(ISourceProvider provider, SourceRequest request)
+    {
+        var owner = $"source {provider.Descriptor.Id}:";
+        var values = request.TextOptions is { } text
+            ? OptionValues.FromText(provider.Descriptor.Options, text, owner)
+            : OptionValues.FromJson(provider.Descriptor.Options, request.Options, owner);
+        provider.Validate(values);
+        return values;
+    }
+
     private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 
-    private ISourceProvider Provider(string sourceId) =>
-        _sources.TryGetValue(sourceId, out var provider)
-            ? provider
-            : throw new InvalidRequestException(
-                $"unknown source '{sourceId}': available sources are {string.Join(", ", _sources.Keys.Order(StringComparer.Ordinal))}");
-
-    private void ValidateTarget(ProcessTarget target)
+    private ISourceProvider Provider(string sourceId)
     {
-        if (target.Pid is { } pid && !_processes.Exists(pid))
+        if (_sources.TryGetValue(sourceId, out var provider))
         {
-            throw new NotFoundException("process-not-found", $"no process with pid {pid}");
+            return provider;
+        }
+
+        var selectable = _sources.Values.Where(p => !p.Descriptor.Implicit).Select(p => p.Descriptor.Id).Order(StringComparer.Ordinal).ToList();
+        var hint = Suggest.Closest(sourceId, selectable) is { } close ? $" — did you mean '{close}'?" : string.Empty;
+        throw new InvalidRequestException($"unknown source '{sourceId}'{hint} Sources: {string.Join(", ", selectable)}");
+    }
+
+    private ProcessFilter Resolve(ProcessFilter filter)
+    {
+        foreach (var pid in filter.Pids)
+        {
+            if (!_processes.Exists(pid))
+            {
+                throw new NotFoundException("process-not-found", $"no process with pid {pid}");
+            }
+        }
+
+        if (filter.Cgroup is { } path)
+        {
+            var cgroup = _processes.ResolveCgroup(path)
+                ?? throw new NotFoundException("cgroup-not-found", $"no cgroup v2 at {path} (paths are relative to the cgroup v2 root, e.g. /system.slice)");
+            filter = filter with { CgroupRef = cgroup };
+        }
+
+        return filter;
+    }
+
+    private void Remember(Session session)
+    {
+        lock (_ended)
+        {
+            _ended.Enqueue(session.Snapshot());
+            while (_ended.Count > RememberedEnded)
+            {
+                _ended.Dequeue();
+            }
+        }
+    }
+
+    /// <summary>Checks leases once a second while any session runs; no timer at all otherwise.</summary>
+    private void EnsureLeaseTimer() => _leaseTimer ??= new Timer(_ => CheckLeases(), null, LeaseCheckInterval, LeaseCheckInterval);
+
+    private void CheckLeases()
+    {
+        foreach (var session in _sessions.Values)
+        {
+            if (session.ExpiryReason() is { } reason)
+            {
+                try
+                {
+                    Stop(session.Id, reason);
+                    Expired?.Invoke(session, reason);
+                }
+                catch (Exception)
+                {
+                    // Already stopped by someone else, or a source failed to detach: the session is gone either way.
+                }
+            }
+        }
+
+        lock (_startGate)
+        {
+            if (_sessions.IsEmpty && _leaseTimer is not null)
+            {
+                _leaseTimer.Dispose();
+                _leaseTimer = null;
+            }
         }
     }
 }

@@ -1,9 +1,20 @@
 using SystemScope.Core.Events;
+using SystemScope.Core.Options;
 
 namespace SystemScope.Core.Sources;
 
-/// <summary>What a source is: a stable id (<c>cpu</c>, <c>offcpu</c>, <c>tcp</c> …), for people and for the API.</summary>
-public sealed record SourceDescriptor(string Id, string Title, Layer Layer, string Description);
+/// <summary>
+/// What a source is: a stable id (<c>cpu</c>, <c>offcpu</c>, <c>tcp</c> …), for people and for the API,
+/// and the options it accepts (from which the API validates requests, the CLI makes flags and the UI
+/// its start form). An <see cref="Implicit"/> source is part of every session without being asked for
+/// (the process lifecycle).
+/// </summary>
+public sealed record SourceDescriptor(string Id, string Title, Layer Layer, string Description)
+{
+    public IReadOnlyList<SourceOption> Options { get; init; } = [];
+
+    public bool Implicit { get; init; }
+}
 
 /// <summary>
 /// Whether a source can run on this machine, with the mechanisms it would use (for example
@@ -17,5 +28,22 @@ public sealed record SourceAvailability(bool Available, IReadOnlyList<string> Me
     public static SourceAvailability No(string reason, string? detail = null) => new(false, [], reason, detail);
 }
 
-/// <summary>Counters a running source keeps; what it lost is counted, never silently dropped.</summary>
-public readonly record struct SourceStatistics(long Events, long Lost);
+/// <summary>What a counter counts, so the UI can tell losses from volume.</summary>
+public enum CounterKind : byte
+{
+    /// <summary>Things observed (samples, switches, events).</summary>
+    Events,
+
+    /// <summary>Things lost or dropped: should be 0, shown as a warning otherwise.</summary>
+    Lost,
+
+    /// <summary>Anything else worth showing (tables in use, cost in ns per event).</summary>
+    Info,
+}
+
+/// <summary>
+/// One named counter of a running source (<c>samples</c>, <c>lost.counts_full</c>,
+/// <c>bpf.ns_per_run</c> …), shown per source by the API and the UI: what looking costs and what was
+/// lost is always visible.
+/// </summary>
+public readonly record struct SourceCounter(string Name, long Value, CounterKind Kind, string Description);

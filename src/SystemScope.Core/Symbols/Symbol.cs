@@ -20,6 +20,12 @@ public enum FrameKind : byte
 
     /// <summary>An address that could not be resolved; named <c>module+0xoffset</c>.</summary>
     Unknown,
+
+    /// <summary>
+    /// A synthetic leaf naming where the time went when it was not spent running code: a thread
+    /// state (<c>[blocked S]</c>, <c>[blocked D]</c>, <c>[runnable]</c>) in off-CPU and wall-clock graphs.
+    /// </summary>
+    State,
 }
 
 /// <summary>
@@ -29,4 +35,6 @@ public enum FrameKind : byte
 public sealed record Symbol(string Name, string? Module, FrameKind Kind)
 {
     public static Symbol ForProcess(string processName) => new(processName, null, FrameKind.Process);
+
+    public static Symbol ForState(string state) => new(state, null, FrameKind.State);
 }

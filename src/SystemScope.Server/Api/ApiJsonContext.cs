@@ -1,26 +1,23 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using SystemScope.Core.Capabilities;
-using SystemScope.Core.Models;
 using SystemScope.Core.Processes;
 using SystemScope.Core.Sessions;
+using SystemScope.Core.Sources;
 
 namespace SystemScope.Server.Api;
 
-/// <summary>Source-generated serialisation for every API type (no reflection, NativeAOT-safe).</summary>
+/// <summary>Source-generated serialisation for every API type (no reflection, NativeAOT-safe). Models write themselves.</summary>
 [JsonSourceGenerationOptions(
     JsonSerializerDefaults.Web,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    Converters = [typeof(CamelCaseEnumConverter<SessionState>)])]
+    Converters = [typeof(CamelCaseEnumConverter<SessionState>), typeof(CamelCaseEnumConverter<CounterKind>)])]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(IReadOnlyList<ProcessInfo>))]
 [JsonSerializable(typeof(CapabilitiesResponse))]
-[JsonSerializable(typeof(StartSessionRequest))]
-[JsonSerializable(typeof(RetargetRequest))]
 [JsonSerializable(typeof(SessionSnapshot))]
 [JsonSerializable(typeof(IReadOnlyList<SessionSnapshot>))]
-[JsonSerializable(typeof(FlameGraphUpdate))]
-[JsonSerializable(typeof(StreamUpdate))]
+[JsonSerializable(typeof(IReadOnlyList<ModelSnapshot>))]
 [JsonSerializable(typeof(ApiProblem))]
 [JsonSerializable(typeof(KernelFacts))]
 [JsonSerializable(typeof(FeatureProbe))]

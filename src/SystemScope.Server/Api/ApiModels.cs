@@ -1,23 +1,24 @@
+using System.Text.Json;
 using SystemScope.Core.Capabilities;
-using SystemScope.Core.Models;
-using SystemScope.Core.Sessions;
 
 namespace SystemScope.Server.Api;
 
 public sealed record HealthResponse(string Status, string Version, double UptimeSeconds, int Sessions);
 
+/// <summary>A source as the capabilities list describes it: whether it runs here, and the options it takes (the UI's start form is made from them).</summary>
 public sealed record SourceCapability(
-    string Id, string Title, string Layer, bool Available, IReadOnlyList<string> Mechanisms, string? Reason, string? Detail);
+    string Id,
+    string Title,
+    string Layer,
+    string Description,
+    bool Implicit,
+    bool Available,
+    IReadOnlyList<string> Mechanisms,
+    string? Reason,
+    string? Detail,
+    JsonElement Options);
 
 public sealed record CapabilitiesResponse(KernelFacts Kernel, IReadOnlyList<FeatureProbe> Features, IReadOnlyList<SourceCapability> Sources);
-
-/// <summary>Body of POST /api/sessions; everything optional (defaults: cpu, all processes, 99 Hz, 1 s window).</summary>
-public sealed record StartSessionRequest(string[]? Sources, int? Pid, int? Frequency, double? WindowSeconds, bool? IncludeAgent);
-
-/// <summary>Body of PUT /api/sessions/{id}/target; a null pid means every process.</summary>
-public sealed record RetargetRequest(int? Pid);
-
-public sealed record StreamUpdate(SessionSnapshot Session, FlameGraphUpdate Flamegraph);
 
 /// <summary>RFC 9457 problem details, with the long diagnostic (e.g. a verifier log) when there is one.</summary>
 public sealed record ApiProblem(string Type, string Title, int Status, string Detail, string? Log = null);

@@ -54,10 +54,31 @@ internal static class Problems
         NotFoundException e => (404, e.Code, "Not found", e.Message, null),
         ConflictException e => (409, e.Code, "Conflict", e.Message, null),
         UnavailableException e => (503, e.Code, "Not available on this machine", e.Message, e.Detail),
+        UnsupportedMediaTypeException e => (415, "unsupported-media-type", "Unsupported media type", e.Message, null),
         BadHttpRequestException e => (e.StatusCode, "malformed-request", "Malformed request", BadRequestDetail(e), null),
         JsonException e => (400, "malformed-json", "Malformed JSON", e.Message, null),
         _ => (500, "internal", "Internal error", $"{ex.GetType().Name}: {ex.Message}", null),
     };
+
+    /// <summary>
+    /// For answers the framework gives with an empty body (an unknown path, a method the path does not
+    /// take, an unsupported content type): every error is a problem document.
+    /// </summary>
+    public static Task ForEmptyStatus(HttpContext context)
+    {
+        var request = context.Request;
+        var (code, title, detail) = context.Response.StatusCode switch
+        {
+            404 => ("not-found", "Not found", $"nothing at {request.Path}: see docs/api.md for the endpoints"),
+            405 => ("method-not-allowed", "Method not allowed", $"{request.Method} is not allowed on {request.Path}{Allowed(context)}"),
+            415 => ("unsupported-media-type", "Unsupported media type", "send the body as JSON with 'Content-Type: application/json'"),
+            var status => ("http-" + status, "Error", $"{request.Method} {request.Path} answered {status}"),
+        };
+        return Write(context, context.Response.StatusCode, code, title, detail);
+    }
+
+    private static string Allowed(HttpContext context) =>
+        context.Response.Headers.Allow is { Count: > 0 } allow ? $" (allowed: {allow})" : string.Empty;
 
     /// <summary>The framework's message names the parameter; the JSON reader's says where the body is wrong.</summary>
     private static string BadRequestDetail(BadHttpRequestException e) =>

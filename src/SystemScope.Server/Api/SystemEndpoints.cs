@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using SystemScope.Core.Sources;
 using SystemScope.Server.Hosting;
 
 namespace SystemScope.Server.Api;
@@ -24,10 +26,30 @@ internal static class SystemEndpoints
                 .Select(d =>
                 {
                     var probe = services.Sessions.Probe(d.Id);
-                    return new SourceCapability(d.Id, d.Title, d.Layer.ToString().ToLowerInvariant(), probe.Available, probe.Mechanisms, probe.Reason, probe.Detail);
+                    return new SourceCapability(
+                        d.Id, d.Title, d.Layer.ToString().ToLowerInvariant(), d.Description, d.Implicit,
+                        probe.Available, probe.Mechanisms, probe.Reason, probe.Detail, OptionsOf(d));
                 })
                 .ToList();
             return TypedResults.Ok(new CapabilitiesResponse(services.Kernel.Kernel(), services.Kernel.Features(), sources));
         });
+    }
+
+    private static JsonElement OptionsOf(SourceDescriptor descriptor)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            foreach (var option in descriptor.Options)
+            {
+                option.WriteDescription(json);
+            }
+
+            json.WriteEndArray();
+        }
+
+        using var document = JsonDocument.Parse(buffer.ToArray());
+        return document.RootElement.Clone();
     }
 }

@@ -40,11 +40,13 @@ public static class AgentServer
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
             // Converters named in the context's attributes apply only to its own options, not to these.
             json.SerializerOptions.Converters.Add(new CamelCaseEnumConverter<SessionState>());
+            json.SerializerOptions.Converters.Add(new CamelCaseEnumConverter<Core.Sources.CounterKind>());
         });
         // Malformed bodies throw, so the problem-details middleware can say what is wrong with them.
         builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
 
         var app = builder.Build();
+        app.UseStatusCodePages(context => Problems.ForEmptyStatus(context.HttpContext));
         app.Use(Problems.Handle);
         if (!string.IsNullOrEmpty(options.Token))
         {
@@ -53,7 +55,7 @@ public static class AgentServer
 
         app.MapSystemEndpoints(services, options);
         app.MapSessionEndpoints(services);
-        app.MapFlameGraphEndpoints(services);
+        app.MapModelEndpoints(services);
         app.MapEmbeddedUi();
         return app;
     }

@@ -29,13 +29,13 @@ internal sealed class CpuSource : ISource
     private readonly CpuSlotDrainer _drainer = new();
     private readonly List<PerfEventHandle> _perfEvents = [];
     private readonly List<BpfLink> _links = [];
-    private readonly List<Event<CpuStackSample>> _samples = [];
+    private readonly IDisposable _filterSubscription;
     private CpuProfileObject? _profile;
     private RingBuffer? _ringBuffer;
     private CpuLifecycleDecoder? _lifecycle;
     private Thread? _reader;
     private CpuConfig _config;
-    private ProcessTarget _target;
+    private ProcessFilter _filter;
     private SourceState _state;
     private bool _paused;
     private volatile bool _stopRequested;
@@ -53,8 +53,13 @@ internal sealed class CpuSource : ISource
         ArgumentNullException.ThrowIfNull(context);
         _context = context;
         _options = options;
-        _target = context.Spec.Target;
+        FrequencyHz = (int)context.Options.Get(CpuSourceProvider.Frequency);
+        _filter = context.Filter.Current;
+        _filterSubscription = context.Filter.Subscribe(Retarget);
     }
+
+    /// <summary>Samples per second per CPU, from the session's options.</summary>
+    public int FrequencyHz { get; }
 
     private enum SourceState
     {
@@ -66,16 +71,39 @@ internal sealed class CpuSource : ISource
 
     public SourceDescriptor Descriptor => CpuSourceProvider.SourceDescriptor;
 
-    /// <summary>Events: samples recorded (drained from the kernel). Lost: samples the kernel could not record.</summary>
-    public SourceStatistics Statistics => new(Interlocked.Read(ref _recorded), Interlocked.Read(ref _lost));
+    /// <summary>Samples recorded (drained from the kernel).</summary>
+    internal long Recorded => Interlocked.Read(ref _recorded);
+
+    /// <summary>Samples the kernel could not record.</summary>
+    internal long Lost => Interlocked.Read(ref _lost);
+
+    public IReadOnlyList<SourceCounter> Counters
+    {
+        get
+        {
+            var kernel = Counters0;
+            return
+            [
+                new("samples", Recorded, CounterKind.Events, "samples recorded in the kernel and collected"),
+                new("samples.skipped", kernel.Skipped, CounterKind.Info, "samples of the idle task, the agent or processes outside the filter"),
+                new("lost.counts_full", kernel.LostCountsFull, CounterKind.Lost, "samples lost: the counts table was full"),
+                new("lost.stacks_full", kernel.LostStacksFull, CounterKind.Lost, "samples lost: the stacks table was full"),
+                new("lost.other", kernel.LostOther, CounterKind.Lost, "samples lost for another reason"),
+                new("stack_errors.user", kernel.UserStackErrors, CounterKind.Info, "user stacks the kernel could not walk (recorded without)"),
+                new("stack_errors.kernel", kernel.KernelStackErrors, CounterKind.Info, "kernel stacks the kernel could not walk"),
+                new("lifecycle.lost", kernel.EventsLost, CounterKind.Lost, "process announcements dropped: ring buffer full"),
+                new("windows", Windows, CounterKind.Info, "collection windows drained"),
+            ];
+        }
+    }
 
     /// <summary>What was loaded: sampling and lifecycle mechanisms.</summary>
-    internal IReadOnlyList<string> Mechanisms { get; private set; } = [];
+    public IReadOnlyList<string> Mechanisms { get; private set; } = [];
 
     internal long Windows => Interlocked.Read(ref _windows);
 
     /// <summary>The kernel's counters as read after the last drain (after the final one once disposed).</summary>
-    internal CpuCounters Counters => Volatile.Read(ref _counters);
+    internal CpuCounters Counters0 => Volatile.Read(ref _counters);
 
     internal long ReaderErrors => Interlocked.Read(ref _readerErrors);
 
@@ -135,12 +163,17 @@ internal sealed class CpuSource : ISource
 
     public void Resume() => SetPaused(false);
 
-    public void Retarget(ProcessTarget target)
+    /// <summary>Follows the session's filter: the running programs see the new pids on their next sample.</summary>
+    private void Retarget(ProcessFilter filter)
     {
         lock (_gate)
         {
-            ThrowIfDisposed();
-            _target = target;
+            if (_state == SourceState.Disposed)
+            {
+                return;
+            }
+
+            _filter = filter;
             if (_state != SourceState.Running)
             {
                 return;
@@ -148,11 +181,11 @@ internal sealed class CpuSource : ISource
 
             try
             {
-                ApplyTarget(target);
+                ApplyTarget(filter);
             }
             catch (BpfException ex)
             {
-                throw new UnavailableException(ErrorCode, $"source cpu: retarget to {target}: {ex.Message}", ex.Detail, ex);
+                throw new UnavailableException(ErrorCode, $"source cpu: filter {filter}: {ex.Message}", ex.Detail, ex);
             }
         }
     }
@@ -178,6 +211,7 @@ internal sealed class CpuSource : ISource
 
             var running = _state == SourceState.Running;
             _state = SourceState.Disposed;
+            _filterSubscription.Dispose();
             if (!running)
             {
                 ReleaseKernelObjects();
@@ -206,8 +240,8 @@ internal sealed class CpuSource : ISource
         var cpus = Cpus.Online();
         _profile = CpuProfileObject.Load(
             _options,
-            _options.CountsFor(spec.FrequencyHz, spec.Window, cpus.Count),
-            _options.StacksFor(spec.FrequencyHz, spec.Window, cpus.Count));
+            _options.CountsFor(FrequencyHz, spec.Window, cpus.Count),
+            _options.StacksFor(FrequencyHz, spec.Window, cpus.Count));
         Mechanisms = _profile.Mechanisms;
 
         _config = new CpuConfig
@@ -216,7 +250,7 @@ internal sealed class CpuSource : ISource
             IncludeAgent = spec.IncludeAgent ? 1u : 0u,
             IncludeIdle = _options.IncludeIdle ? 1u : 0u,
         };
-        ApplyTarget(_target);
+        ApplyTarget(_filter);
 
         _lifecycle = new CpuLifecycleDecoder(_names);
         _ringBuffer = RingBuffer.Open(_profile.Events, _lifecycle);
@@ -226,7 +260,7 @@ internal sealed class CpuSource : ISource
         _windowStartNs = MonotonicClock.NowNs();
         foreach (var cpu in cpus)
         {
-            var perf = PerfEventHandle.OpenCpuClock(cpu, spec.FrequencyHz);
+            var perf = PerfEventHandle.OpenCpuClock(cpu, FrequencyHz);
             _perfEvents.Add(perf);
             _links.Add(_profile.Sample.AttachPerfEvent(perf)); // enables the event
             if (_paused)
@@ -254,6 +288,7 @@ internal sealed class CpuSource : ISource
                 var waitMs = (int)Math.Clamp((remainingNs + 999_999) / 1_000_000, 0, pollMs);
                 _ringBuffer!.Poll(waitMs);
                 CollectLifecycle();
+                AdvanceWatermark();
                 if (!_stopRequested && MonotonicClock.NowNs() >= nextFlipNs)
                 {
                     FlipAndDrain();
@@ -336,19 +371,34 @@ internal sealed class CpuSource : ISource
             return;
         }
 
-        Publish(_lifecycle.Batch);
+        Publish(EventBatch<ProcessLifecycle>.CopyOf(_lifecycle.Batch));
         _lifecycle.Clear();
+    }
+
+    /// <summary>Everything before the window in flight has been handed over (the open window starts at _windowStartNs).</summary>
+    private void AdvanceWatermark()
+    {
+        long start;
+        lock (_gate)
+        {
+            start = _windowStartNs;
+        }
+
+        _context.Sink.Advance(start);
     }
 
     private void PublishSamples(long windowStartNs, long durationNs)
     {
         long total = 0;
-        foreach (var (key, count) in _drainer.Counts)
+        var counts = _drainer.Counts;
+        var samples = new Event<CpuStackSample>[counts.Length];
+        for (var i = 0; i < counts.Length; i++)
         {
+            var (key, count) = counts[i];
             var tgid = (int)key.Tgid;
             var header = new EventHeader(CpuStackSample.Kind, windowStartNs, tgid, (int)key.Tid) { DurationNs = durationNs };
             var payload = new CpuStackSample(_drainer.Stack(key.UserStack), _drainer.Stack(key.KernelStack), count, _names.NameOf(tgid));
-            _samples.Add(new Event<CpuStackSample>(header, payload));
+            samples[i] = new Event<CpuStackSample>(header, payload);
             total += count;
         }
 
@@ -358,23 +408,24 @@ internal sealed class CpuSource : ISource
         Interlocked.Exchange(ref _lost, counters.Lost);
         try
         {
-            Publish<CpuStackSample>(CollectionsMarshal.AsSpan(_samples));
+            // An empty window is published too (as nothing): the models' history shows the gap.
+            Publish(new EventBatch<CpuStackSample>(samples));
+            _context.Sink.Advance(windowStartNs + durationNs);
         }
         finally
         {
-            _samples.Clear();
             _names.Drained();
             Interlocked.Increment(ref _windows);
         }
     }
 
     /// <summary>A subscriber that throws is counted; the others still got the batch and the reader goes on.</summary>
-    private void Publish<T>(ReadOnlySpan<Event<T>> events)
+    private void Publish<T>(EventBatch<T> events)
         where T : struct
     {
         try
         {
-            _context.Bus.Publish(events);
+            _context.Sink.Publish(events);
         }
         catch (Exception ex)
         {
@@ -423,35 +474,39 @@ internal sealed class CpuSource : ISource
     }
 
     /// <summary>Rewrites target_tgids and the filter flag; the running programs see it on their next sample.</summary>
-    private void ApplyTarget(ProcessTarget target)
+    private void ApplyTarget(ProcessFilter filter)
     {
         var targets = _profile!.Targets;
-        if (target.Pid is { } pid)
+        if (filter.Pids.Count > 0)
         {
-            var key = (uint)pid;
+            var keep = filter.Pids.Select(p => (uint)p).ToHashSet();
             if (_config.FilterEnabled != 0)
             {
-                // Switching processes: drop the old one first, so no moment accepts both.
-                ClearTargets(except: key);
+                // Switching processes: drop the old ones first, so no moment accepts both.
+                ClearTargets(keep);
             }
 
-            targets.Update(key, (byte)1);
+            foreach (var key in keep)
+            {
+                targets.Update(key, (byte)1);
+            }
+
             if (_config.FilterEnabled == 0)
             {
                 _config.FilterEnabled = 1;
                 WriteConfig();
-                ClearTargets(except: key);
+                ClearTargets(keep);
             }
         }
         else
         {
             _config.FilterEnabled = 0;
             WriteConfig();
-            ClearTargets(except: null);
+            ClearTargets([]);
         }
     }
 
-    private void ClearTargets(uint? except)
+    private void ClearTargets(HashSet<uint> except)
     {
         var targets = _profile!.Targets;
         var stale = new List<uint>();
@@ -460,7 +515,7 @@ internal sealed class CpuSource : ISource
              more;
              more = targets.TryGetNextKey(MemoryMarshal.AsBytes(new Span<uint>(ref current)), MemoryMarshal.AsBytes(new Span<uint>(ref next))))
         {
-            if (next != except)
+            if (!except.Contains(next))
             {
                 stale.Add(next);
             }

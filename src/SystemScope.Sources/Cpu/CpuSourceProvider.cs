@@ -1,5 +1,6 @@
 using SystemScope.Bpf;
 using SystemScope.Core.Events;
+using SystemScope.Core.Options;
 using SystemScope.Core.Sources;
 
 namespace SystemScope.Sources.Cpu;
@@ -7,11 +8,18 @@ namespace SystemScope.Sources.Cpu;
 /// <summary>The on-CPU sampling source: descriptor, probe, and a <see cref="CpuSource"/> per session.</summary>
 public sealed class CpuSourceProvider : ISourceProvider
 {
+    /// <summary>Samples per second on each CPU.</summary>
+    public static readonly IntegerOption Frequency = new(
+        "frequency", "Samples per second on each CPU (odd values avoid lock-step with timers)", 1, 10_000, 99, "Hz");
+
     internal static readonly SourceDescriptor SourceDescriptor = new(
         "cpu",
         "On-CPU sampling",
         Layer.Cpu,
-        "Samples every CPU with the cpu-clock perf event, with user and kernel stacks, counted in the kernel and collected once per window.");
+        "Samples every CPU with the cpu-clock perf event, with user and kernel stacks, counted in the kernel and collected once per window.")
+    {
+        Options = [Frequency],
+    };
 
     private readonly CpuSourceOptions _options;
 
@@ -31,7 +39,7 @@ public sealed class CpuSourceProvider : ISourceProvider
         {
             using var profile = CpuProfileObject.Load(_options, 1024, 1024);
             var cpu = Cpus.Online() is [var first, ..] ? first : 0;
-            using var perf = PerfEventHandle.OpenCpuClock(cpu, Core.Sessions.SessionSpec.DefaultFrequencyHz);
+            using var perf = PerfEventHandle.OpenCpuClock(cpu, (int)Frequency.Default);
             return SourceAvailability.Yes(profile.Mechanisms);
         }
         catch (BpfException ex)

@@ -1,74 +1,87 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using SystemScope.Composition;
-using SystemScope.Core.Analyses;
 using SystemScope.Core.Errors;
 using SystemScope.Core.Export;
+using SystemScope.Core.Models;
+using SystemScope.Core.Options;
 using SystemScope.Core.Sessions;
+using SystemScope.Core.Sources;
 
 namespace SystemScope.Cli;
 
-/// <summary><c>systemscope record cpu</c>: profile for a while and print the call tree.</summary>
+/// <summary>
+/// <c>systemscope record SOURCE[,SOURCE…] [options]</c>: records from any sources for a while (or
+/// until Ctrl+C, or until the processes exit) and prints their models in a format their types
+/// support. Every source option is a flag, made from the source's own declaration.
+/// </summary>
 internal static class RecordCommand
 {
     private static readonly TimeSpan MaxDuration = TimeSpan.FromDays(1);
 
     public static Command Create()
     {
-        var pid = new Option<int?>("--pid", "-p") { Description = "Profile this process (all its threads); default: every process, with the process name as the root frame" };
-        var duration = new Option<double?>("--duration", "-d") { Description = "Seconds to record; default: until Ctrl+C or until the process exits" };
-        var frequency = new Option<int>("--frequency", "-F")
-        {
-            Description = $"Samples per second per CPU ({SessionSpec.MinFrequencyHz}-{SessionSpec.MaxFrequencyHz})",
-            DefaultValueFactory = _ => SessionSpec.DefaultFrequencyHz,
-        };
-        var format = new Option<string>("--format", "-f")
-        {
-            Description = "folded: Brendan Gregg's folded stacks (frame;frame;frame count, root first; kernel frames end in _[k], JIT frames in _[j]); json: the same call tree as nested JSON",
-            DefaultValueFactory = _ => "folded",
-        };
-        format.AcceptOnlyFromAmong("folded", "json");
-        var output = new Option<FileInfo?>("--output", "-o") { Description = "Write to this file instead of standard output" };
-        var includeAgent = new Option<bool>("--include-agent") { Description = "Also profile SystemScope itself (left out by default)" };
+        var providers = Agent.SourceProviders().Where(p => !p.Descriptor.Implicit).ToList();
+        var presets = Agent.Presets;
+        var names = providers.Select(p => p.Descriptor.Id).Concat(presets.Select(p => p.Id)).ToList();
 
-        var cpu = new Command("cpu", "Sample on-CPU stacks (kernel and user) of one process or of all processes.")
+        var sources = new Argument<string?>("sources")
         {
-            pid, duration, frequency, format, output, includeAgent,
+            Description = $"What to record, comma-separated: {string.Join(", ", names)}",
+            Arity = ArgumentArity.ZeroOrOne,
         };
-        cpu.SetAction((result, cancel) => RunAsync(
-            new RecordRequest(result.GetValue(pid), result.GetValue(duration), result.GetValue(frequency), result.GetValue(format)!, result.GetValue(output), result.GetValue(includeAgent)),
-            cancel));
+        var generic = new RecordOptions();
+        var command = new Command("record", RecordHelp(providers, presets)) { sources };
+        foreach (var option in generic.All)
+        {
+            command.Options.Add(option);
+        }
 
-        return new Command("record", "Record from a source for a while and print the result (progress and errors go to standard error).")
+        // One flag per source option name; a name several sources declare applies to each of them.
+        var sourceFlags = new Dictionary<string, Option<string>>(StringComparer.Ordinal);
+        foreach (var group in providers.SelectMany(p => p.Descriptor.Options.Select(o => (Provider: p, Option: o))).GroupBy(x => x.Option.Name, StringComparer.Ordinal))
         {
-            cpu,
-        };
+            var first = group.First().Option;
+            var owners = string.Join(", ", group.Select(x => x.Provider.Descriptor.Id));
+            var flag = new Option<string>(first.Flag) { Description = $"[{owners}] {first.Description} ({Range(first)})" };
+            sourceFlags[group.Key] = flag;
+            command.Options.Add(flag);
+        }
+
+        command.SetAction((result, cancel) =>
+        {
+            var given = sourceFlags
+                .Where(f => result.GetResult(f.Value) is not null)
+                .ToDictionary(f => f.Key, f => result.GetValue(f.Value) ?? string.Empty, StringComparer.Ordinal);
+            return RunAsync(result.GetValue(sources), generic.Read(result), given, cancel);
+        });
+        return command;
     }
 
-    private static async Task<int> RunAsync(RecordRequest request, CancellationToken cancel)
+    private static async Task<int> RunAsync(string? sourceList, RecordArguments arguments, IReadOnlyDictionary<string, string> sourceOptions, CancellationToken cancel)
     {
         try
         {
-            var spec = request.ToSpec();
-            var length = request.Length();
+            var plan = RecordPlan.Create(sourceList, arguments, sourceOptions);
+            var length = arguments.Length(MaxDuration);
+            using var output = OpenOutput(arguments.Output);
             using var agent = Agent.Create();
-            var session = agent.Sessions.Start(spec);
-            var profile = session.Analysis<CpuProfileAnalysis>()!;
+            var session = agent.Sessions.Start(plan.Spec);
+            var models = plan.ChooseModels(session.Models);
             Console.Error.WriteLine(
-                $"Recording on-CPU stacks of {Describe(spec.Target, agent)} at {spec.FrequencyHz} Hz " +
-                (length is { } l ? $"for {l.TotalSeconds:0.###} s" : "until Ctrl+C") + "…");
+                $"Recording {plan.Describe(session)} of {Describe(plan.Spec.Filter, agent)} " +
+                (length is { } l ? $"for {l.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s" : "until Ctrl+C") +
+                (plan.Spec.Filter.Pids.Count > 0 ? " or until the process exits" : string.Empty) + "…");
 
             var clock = Stopwatch.StartNew();
             var ended = await WaitAsync(session, length, cancel);
-            agent.Sessions.Stop(session.Id); // final drain: nothing sampled before this point is lost
-            var snapshot = session.Snapshot();
+            agent.Sessions.Stop(session.Id, ended.ToString()); // final drain: nothing collected before this point is lost
+            var snapshot = agent.Sessions.Snapshot(session.Id);
 
-            await WriteAsync(profile, request.Format, request.Output);
-            Console.Error.WriteLine(
-                $"{snapshot.ProfileSamples} samples in {clock.Elapsed.TotalSeconds:0.0} s, {snapshot.LostSamples} lost" +
-                (ended == Ending.TargetExited ? $"; process {spec.Target.Pid} exited, the profile covers it until then" : string.Empty) +
-                (request.Output is { } file ? $"; written to {file.FullName}" : string.Empty));
+            await WriteAsync(models, plan.Format, output);
+            Console.Error.WriteLine(Summary(snapshot, clock.Elapsed, ended, plan.Spec.Filter, arguments.Output));
             return ExitCodes.Success;
         }
         catch (SystemScopeException error)
@@ -86,7 +99,9 @@ internal static class RecordCommand
 
     private static async Task<Ending> WaitAsync(Session session, TimeSpan? length, CancellationToken cancel)
     {
-        var deadline = length is { } l ? Stopwatch.GetTimestamp() + (long)(l.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
+        // A timer, not arithmetic on a deadline: "forever" must stay forever, not overflow into the past.
+        using var elapsed = length is { } l ? new CancellationTokenSource(l) : new CancellationTokenSource();
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancel, elapsed.Token);
         while (true)
         {
             if (session.TargetExited)
@@ -94,81 +109,140 @@ internal static class RecordCommand
                 return Ending.TargetExited;
             }
 
-            var remaining = (deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
-            if (remaining <= 0)
-            {
-                return Ending.DurationElapsed;
-            }
-
             try
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(remaining, 100)), cancel);
+                await Task.Delay(TimeSpan.FromMilliseconds(100), either.Token);
             }
             catch (OperationCanceledException)
             {
-                return Ending.Interrupted;
+                return cancel.IsCancellationRequested ? Ending.Interrupted : Ending.DurationElapsed;
             }
         }
     }
 
-    private static async Task WriteAsync(CpuProfileAnalysis profile, string format, FileInfo? output)
+    /// <summary>Opens (creates) the output before recording, so a bad path fails at once, not after the whole duration.</summary>
+    private static Stream? OpenOutput(string? path)
     {
-        await using var stream = output is null ? Console.OpenStandardOutput() : File.Create(output.FullName);
-        if (format == "json")
+        if (path is null)
         {
-            profile.Read(tree =>
-            {
-                CallTreeJson.Write(tree, stream);
-                return 0;
-            });
-            stream.WriteByte((byte)'\n');
-            return;
+            return null;
         }
 
-        await using var writer = new StreamWriter(stream) { NewLine = "\n" };
-        profile.Read(tree =>
+        try
         {
-            FoldedStacks.Write(tree, writer);
-            return 0;
-        });
-    }
-
-    private static string Describe(ProcessTarget target, Agent agent) =>
-        target.Pid is { } pid
-            ? $"pid {pid} ({agent.Processes.List().FirstOrDefault(p => p.Pid == pid)?.Name ?? "?"})"
-            : "all processes";
-
-    private sealed record RecordRequest(int? Pid, double? DurationSeconds, int FrequencyHz, string Format, FileInfo? Output, bool IncludeAgent)
-    {
-        public SessionSpec ToSpec()
+            return new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            if (Pid is <= 0)
+            var reason = ex switch
             {
-                throw new InvalidRequestException($"--pid {Pid} is not a process id: give a positive pid, or leave it out to profile every process");
-            }
-
-            var spec = new SessionSpec
-            {
-                Sources = ["cpu"],
-                Target = Pid is { } pid ? ProcessTarget.Process(pid) : ProcessTarget.AllProcesses,
-                FrequencyHz = FrequencyHz,
-                IncludeAgent = IncludeAgent,
+                DirectoryNotFoundException => $"its directory {Path.GetDirectoryName(Path.GetFullPath(path))} does not exist",
+                UnauthorizedAccessException => "permission denied",
+                _ => ex.Message,
             };
-            spec.Validate();
-            return spec;
+            throw new InvalidRequestException($"--output {path}: cannot write there: {reason}");
         }
+    }
 
-        public TimeSpan? Length()
+    private static async Task WriteAsync(IReadOnlyList<(IModel Model, IModelExporter Exporter)> models, string format, Stream? file)
+    {
+        var output = file ?? Console.OpenStandardOutput();
+        try
         {
-            if (DurationSeconds is not { } seconds)
+            if (models.Count == 1)
             {
-                return null;
+                models[0].Exporter.Write(models[0].Model, output);
+                if (format == "json")
+                {
+                    output.WriteByte((byte)'\n');
+                }
+
+                return;
             }
 
-            return double.IsFinite(seconds) && seconds > 0 && seconds <= MaxDuration.TotalSeconds
-                ? TimeSpan.FromSeconds(seconds)
-                : throw new InvalidRequestException(
-                    $"--duration {seconds.ToString(CultureInfo.InvariantCulture)} is out of range: give seconds above 0 and at most {MaxDuration.TotalSeconds:0}");
+            switch (models[0].Exporter.Combination)
+            {
+                case ExportCombination.JsonObject:
+                    using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true }))
+                    {
+                        json.WriteStartObject();
+                        foreach (var (model, exporter) in models)
+                        {
+                            using var one = new MemoryStream();
+                            exporter.Write(model, one);
+                            json.WritePropertyName(model.Descriptor.Id);
+                            json.WriteRawValue(one.ToArray());
+                        }
+
+                        json.WriteEndObject();
+                    }
+
+                    output.WriteByte((byte)'\n');
+                    break;
+                default:
+                    foreach (var (model, exporter) in models)
+                    {
+                        var heading = System.Text.Encoding.UTF8.GetBytes($"# {model.Descriptor.Id}: {model.Descriptor.Title} ({model.Descriptor.Unit})\n");
+                        output.Write(heading);
+                        exporter.Write(model, output);
+                        output.WriteByte((byte)'\n');
+                    }
+
+                    break;
+            }
         }
+        finally
+        {
+            await output.FlushAsync();
+            if (file is null)
+            {
+                await output.DisposeAsync();
+            }
+        }
+    }
+
+    private static string Summary(SessionSnapshot snapshot, TimeSpan elapsed, Ending ended, ProcessFilter filter, string? output)
+    {
+        var parts = snapshot.Sources
+            .Where(s => !s.Implicit)
+            .Select(s =>
+            {
+                var events = s.Counters.FirstOrDefault(c => c.Kind == CounterKind.Events);
+                var lost = s.Counters.Where(c => c.Kind == CounterKind.Lost).Sum(c => c.Value);
+                return $"{s.Id}: {events.Value} {events.Name}, {lost} lost";
+            });
+        return $"{string.Join("; ", parts)} in {elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s" +
+            (ended == Ending.TargetExited ? $"; {filter} exited, the recording covers it until then" : string.Empty) +
+            (ended == Ending.Interrupted ? "; interrupted, everything collected until then is written" : string.Empty) +
+            (output is { } file ? $"; written to {Path.GetFullPath(file)}" : string.Empty);
+    }
+
+    private static string Describe(ProcessFilter filter, Agent agent) =>
+        filter.SinglePid is { } pid
+            ? $"pid {pid} ({agent.Processes.List().FirstOrDefault(p => p.Pid == pid)?.Name ?? "?"})"
+            : filter.ToString();
+
+    private static string Range(SourceOption option) => option switch
+    {
+        IntegerOption i => $"{i.Min}-{i.Max}{(i.Unit is null ? string.Empty : " " + i.Unit)}, default {i.Default}",
+        NumberOption n => $"{n.Format(n.Min)}-{n.Format(n.Max)}{(n.Unit is null ? string.Empty : " " + n.Unit)}, default {n.Format(n.Default)}",
+        BooleanOption b => $"true or false, default {b.Format(b.Default)}",
+        ChoicesOption c => $"any of {string.Join(",", c.Choices)}, default {c.Format(c.Default)}",
+        _ => "see the source",
+    };
+
+    private static string RecordHelp(IReadOnlyList<ISourceProvider> providers, IReadOnlyList<RecordPreset> presets)
+    {
+        var lines = new List<string> { "Record from one or more sources for a while and print their models (progress and errors go to standard error).", string.Empty, "Sources:" };
+        lines.AddRange(providers.Select(p => $"  {p.Descriptor.Id,-10} {p.Descriptor.Title}"));
+        if (presets.Count > 0)
+        {
+            lines.Add("Presets:");
+            lines.AddRange(presets.Select(p => $"  {p.Id,-10} {p.Description} ({string.Join(",", p.Sources)})"));
+        }
+
+        lines.Add(string.Empty);
+        lines.Add("Formats: " + string.Join(", ", Agent.Exporters.All.Select(e => $"{e.Format} ({e.ModelType})").Distinct()));
+        return string.Join('\n', lines);
     }
 }

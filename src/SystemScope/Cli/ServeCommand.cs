@@ -80,9 +80,7 @@ internal static class ServeCommand
             // Ctrl+C or SIGTERM: stop serving, then every session detaches with the agent.
         }
 
-        Console.Error.WriteLine($"DEBUG stop requested {DateTime.Now:HH:mm:ss.fff} cancel={cancel.IsCancellationRequested} stopping={app.Lifetime.ApplicationStopping.IsCancellationRequested}");
         await app.StopAsync(CancellationToken.None);
-        Console.Error.WriteLine($"DEBUG stopped {DateTime.Now:HH:mm:ss.fff}");
         return ExitCodes.Success;
     }
 

@@ -1,7 +1,9 @@
-using SystemScope.Bpf;
+using SystemScope.Core.Analyses.Cpu;
 using SystemScope.Core.Analyses;
 using SystemScope.Core.Capabilities;
+using SystemScope.Core.Export;
 using SystemScope.Core.Sessions;
+using SystemScope.Core.Sources;
 using SystemScope.Server.Hosting;
 using SystemScope.Sources.Cpu;
 using SystemScope.Sources.Processes;
@@ -10,8 +12,8 @@ using SystemScope.Symbols;
 namespace SystemScope.Composition;
 
 /// <summary>
-/// The composition root: every source, analysis and participant is registered here, once, by
-/// hand (no reflection-based discovery: it would break NativeAOT). A new source is one line.
+/// The composition root: every source, analysis, exporter and preset is registered here, once, by
+/// hand — one line each (no reflection-based discovery: it would break NativeAOT).
 /// </summary>
 internal sealed class Agent : IDisposable
 {
@@ -33,13 +35,34 @@ internal sealed class Agent : IDisposable
 
     public AgentServices ServerServices => new(Sessions, Processes, Kernel);
 
+    /// <summary>Every source. Providers are inert: listing them attaches nothing.</summary>
+    public static IReadOnlyList<ISourceProvider> SourceProviders() =>
+    [
+        new CpuSourceProvider(),
+    ];
+
+    public static IReadOnlyList<IAnalysisProvider> AnalysisProviders(Symbolizer symbolizer) =>
+    [
+        new CpuProfileAnalysisProvider(symbolizer),
+    ];
+
+    /// <summary>Export formats per model type; the first one registered for a type is its default on the command line.</summary>
+    public static ExporterRegistry Exporters { get; } = new(
+    [
+        new FoldedExporter(),
+        new FlameGraphJsonExporter(),
+    ]);
+
+    /// <summary>Names for common combinations of sources, with the model <c>record</c> prints.</summary>
+    public static IReadOnlyList<RecordPreset> Presets { get; } = [];
+
     public static Agent Create()
     {
         var symbolizer = new Symbolizer();
         var processes = new ProcessTable();
         var sessions = new SessionManager(
-            sources: [new CpuSourceProvider()],
-            analyses: [new CpuProfileAnalysisProvider(symbolizer)],
+            sources: SourceProviders(),
+            analyses: AnalysisProviders(symbolizer),
             participants: [symbolizer],
             processes: processes,
             agentPid: Environment.ProcessId);
@@ -53,3 +76,6 @@ internal sealed class Agent : IDisposable
         (Symbolizer as IDisposable)?.Dispose();
     }
 }
+
+/// <summary>A name for sources recorded together (<c>wallclock</c> = cpu, offcpu and sched) and the model <c>record</c> prints.</summary>
+internal sealed record RecordPreset(string Id, string Description, IReadOnlyList<string> Sources, string Model);

@@ -7,8 +7,8 @@ namespace SystemScope.Symbols.Tests.Support;
 
 /// <summary>
 /// Real sessions (Core's SessionManager) with the symboliser as participant and one small source
-/// that publishes process changes on the session's bus when the test says so, as the CPU source
-/// does when it first samples a process, sees it exec or exit.
+/// that hands over process changes when the test says so, as the process lifecycle source does when
+/// a data source first records a process, or it execs or exits.
 /// </summary>
 internal sealed class LifecycleSessions : IDisposable
 {
@@ -26,7 +26,7 @@ internal sealed class LifecycleSessions : IDisposable
     /// <summary>Starts a session; the returned source publishes its process changes.</summary>
     public (Session Session, LifecycleSource Source) Start()
     {
-        var session = Manager.Start(new SessionSpec { Sources = [SourceId] });
+        var session = Manager.Start(new SessionSpec { Sources = [SourceRequest.Named(SourceId)] });
         return (session, _provider.Last!);
     }
 
@@ -45,22 +45,24 @@ internal sealed class LifecycleSessions : IDisposable
 
         public SourceAvailability Probe() => SourceAvailability.Yes("test");
 
-        public ISource Create(SourceContext context) => Last = new LifecycleSource(Descriptor, context.Bus);
+        public ISource Create(SourceContext context) => Last = new LifecycleSource(Descriptor, context.Sink);
     }
 }
 
-internal sealed class LifecycleSource(SourceDescriptor descriptor, EventBus bus) : ISource
+internal sealed class LifecycleSource(SourceDescriptor descriptor, ISourceSink sink) : ISource
 {
     private long _events;
 
     public SourceDescriptor Descriptor => descriptor;
 
-    public SourceStatistics Statistics => new(Interlocked.Read(ref _events), 0);
+    public IReadOnlyList<string> Mechanisms => ["test"];
+
+    public IReadOnlyList<SourceCounter> Counters => [new("changes", Interlocked.Read(ref _events), CounterKind.Events, "process changes published")];
 
     public void Publish(int pid, ProcessChange change, string name = "test")
     {
         var header = new EventHeader(ProcessLifecycle.KindOf(change), MonotonicClock.NowNs(), pid, pid);
-        bus.Publish<ProcessLifecycle>([new Event<ProcessLifecycle>(header, new ProcessLifecycle(change, name))]);
+        sink.Publish(new EventBatch<ProcessLifecycle>([new Event<ProcessLifecycle>(header, new ProcessLifecycle(change, name))]));
         Interlocked.Increment(ref _events);
     }
 
@@ -73,10 +75,6 @@ internal sealed class LifecycleSource(SourceDescriptor descriptor, EventBus bus)
     }
 
     public void Resume()
-    {
-    }
-
-    public void Retarget(ProcessTarget target)
     {
     }
 

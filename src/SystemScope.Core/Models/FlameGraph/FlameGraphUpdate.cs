@@ -1,4 +1,4 @@
-namespace SystemScope.Core.Models;
+namespace SystemScope.Core.Models.FlameGraph;
 
 /// <summary>What a client of a call tree has seen: the epoch and version, and how many frames and nodes it holds.</summary>
 public readonly record struct FlameGraphCursor(int Epoch, int Version, int NodeCount, int FrameCount)

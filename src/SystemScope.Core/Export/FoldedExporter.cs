@@ -1,16 +1,37 @@
 using System.Text;
 using SystemScope.Core.Models;
+using SystemScope.Core.Models.FlameGraph;
 using SystemScope.Core.Symbols;
 
 namespace SystemScope.Core.Export;
 
 /// <summary>
-/// Brendan Gregg's folded stacks: one line per distinct stack, <c>frame;frame;frame count</c>, root
+/// Brendan Gregg's folded stacks: one line per distinct stack, <c>frame;frame;frame value</c>, root
 /// first, the tree's own root left out. Kernel frames carry the <c>_[k]</c> suffix and JIT frames
-/// <c>_[j]</c>, as stackcollapse-perf.pl writes them, so flamegraph.pl colours them apart.
+/// <c>_[j]</c>, as stackcollapse-perf.pl writes them, so flamegraph.pl colours them apart. Values are
+/// in the model's unit (samples, or µs for off-CPU and wall-clock graphs).
 /// </summary>
-public static class FoldedStacks
+public sealed class FoldedExporter : IModelExporter
 {
+    public string Format => "folded";
+
+    public string ModelType => FlameGraphModel.TypeName;
+
+    public string Description => "folded stacks (frame;frame;frame value, root first; kernel frames end in _[k], JIT frames in _[j]), for flamegraph.pl";
+
+    public ExportCombination Combination => ExportCombination.Single;
+
+    public void Write(IModel model, Stream output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        using var writer = new StreamWriter(output, leaveOpen: true) { NewLine = "\n" };
+        ((FlameGraphModel)model).Read(tree =>
+        {
+            Write(tree, writer);
+            return 0;
+        });
+    }
+
     public static void Write(CallTree tree, TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(tree);

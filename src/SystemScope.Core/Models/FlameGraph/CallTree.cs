@@ -1,6 +1,6 @@
 using SystemScope.Core.Symbols;
 
-namespace SystemScope.Core.Models;
+namespace SystemScope.Core.Models.FlameGraph;
 
 /// <summary>
 /// A call tree (the model behind a flame graph) that grows as samples arrive. Nodes live in flat
@@ -42,6 +42,9 @@ public sealed class CallTree
 
     public long TotalSamples => _total[RootNode];
 
+    /// <summary>Bytes held by the node and frame tables (an estimate for memory budgets).</summary>
+    public long EstimatedBytes => ((long)_parent.Length * (4 + 4 + 8 + 8 + 4)) + ((long)NodeCount * 24) + ((long)Frames.Count * 96);
+
     /// <summary>Samples that would have needed more than the node cap; counted at their deepest existing node.</summary>
     public long TruncatedSamples { get; private set; }
 
@@ -55,12 +58,15 @@ public sealed class CallTree
 
     public long Self(int node) => _self[node];
 
-    /// <summary>Adds <paramref name="count"/> samples of one stack, given root first (without the root itself).</summary>
-    public void Add(ReadOnlySpan<Symbol> rootFirst, long count)
+    /// <summary>
+    /// Adds <paramref name="count"/> samples of one stack, given root first (without the root itself).
+    /// Returns the node the samples were counted at (the leaf, or the deepest node when the cap cut it), or -1 for no samples.
+    /// </summary>
+    public int Add(ReadOnlySpan<Symbol> rootFirst, long count)
     {
         if (count <= 0)
         {
-            return;
+            return -1;
         }
 
         var stamp = Version + 1;
@@ -80,6 +86,32 @@ public sealed class CallTree
         }
 
         _self[node] += count;
+        return node;
+    }
+
+    /// <summary>Adds <paramref name="count"/> at an existing node (and so to every ancestor), as if its stack were added again.</summary>
+    public void AddAt(int node, long count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(node);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(node, NodeCount);
+        if (count <= 0)
+        {
+            return;
+        }
+
+        var stamp = Version + 1;
+        _self[node] += count;
+        for (var n = node; n >= 0; n = _parent[n])
+        {
+            Touch(n, count, stamp);
+        }
+    }
+
+    /// <summary>Makes this tree the successor of <paramref name="previous"/>: a later epoch, so clients of the old one reload.</summary>
+    public void ContinueAfter(CallTree previous)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        Epoch = Math.Max(Epoch, previous.Epoch + 1);
     }
 
     /// <summary>Marks everything added so far as one version; returns it.</summary>

@@ -1,6 +1,6 @@
 using SystemScope.Core.Symbols;
 
-namespace SystemScope.Core.Models;
+namespace SystemScope.Core.Models.FlameGraph;
 
 /// <summary>Interned frames of one call tree: each distinct <see cref="Symbol"/> gets a small integer id.</summary>
 public sealed class FrameTable

@@ -1,24 +1,47 @@
 using System.Text.Json;
 using SystemScope.Core.Models;
+using SystemScope.Core.Models.FlameGraph;
 using SystemScope.Core.Symbols;
 
 namespace SystemScope.Core.Export;
 
 /// <summary>
-/// The call tree as nested JSON: <c>{"totalSamples":N,"root":{"name","module","kind","self","total","children":[…]}}</c>,
+/// A flame graph as nested JSON: <c>{"model","unit","total","root":{"name","module","kind","self","total","children":[…]}}</c>,
 /// children by descending total. Written with <see cref="Utf8JsonWriter"/> (no reflection, AOT-safe).
 /// </summary>
-public static class CallTreeJson
+public sealed class FlameGraphJsonExporter : IModelExporter
 {
-    public static void Write(CallTree tree, Stream output, bool indented = true)
+    public string Format => "json";
+
+    public string ModelType => FlameGraphModel.TypeName;
+
+    public string Description => "the call tree as nested JSON (name, module, kind, self, total, children)";
+
+    public ExportCombination Combination => ExportCombination.JsonObject;
+
+    public void Write(IModel model, Stream output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var flameGraph = (FlameGraphModel)model;
+        flameGraph.Read(tree =>
+        {
+            Write(tree, flameGraph.Descriptor, output);
+            return 0;
+        });
+    }
+
+    public static void Write(CallTree tree, ModelDescriptor descriptor, Stream output, bool indented = true)
     {
         ArgumentNullException.ThrowIfNull(tree);
+        ArgumentNullException.ThrowIfNull(descriptor);
         ArgumentNullException.ThrowIfNull(output);
 
         var children = tree.ChildLists();
         using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = indented, MaxDepth = 4096 });
         json.WriteStartObject();
-        json.WriteNumber("totalSamples", tree.TotalSamples);
+        json.WriteString("model", descriptor.Id);
+        json.WriteString("unit", descriptor.Unit);
+        json.WriteNumber("total", tree.TotalSamples);
         json.WritePropertyName("root");
         WriteNode(json, tree, children, CallTree.RootNode);
         json.WriteEndObject();
@@ -31,6 +54,7 @@ public static class CallTreeJson
         FrameKind.Kernel => "kernel",
         FrameKind.Native => "native",
         FrameKind.Jit => "jit",
+        FrameKind.State => "state",
         _ => "unknown",
     };
 
