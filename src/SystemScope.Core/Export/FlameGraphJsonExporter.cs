@@ -19,7 +19,7 @@ public sealed class FlameGraphJsonExporter : IModelExporter
 
     public ExportCombination Combination => ExportCombination.JsonObject;
 
-    public void Write(IModel model, Stream output)
+    public void Write(IModel model, Stream output, long originNs)
     {
         ArgumentNullException.ThrowIfNull(output);
         var flameGraph = (FlameGraphModel)model;

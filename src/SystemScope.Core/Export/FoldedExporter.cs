@@ -21,7 +21,7 @@ public sealed class FoldedExporter : IModelExporter
 
     public ExportCombination Combination => ExportCombination.Single;
 
-    public void Write(IModel model, Stream output)
+    public void Write(IModel model, Stream output, long originNs)
     {
         ArgumentNullException.ThrowIfNull(output);
         using var writer = new StreamWriter(output, leaveOpen: true) { NewLine = "\n" };

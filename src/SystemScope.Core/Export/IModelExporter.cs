@@ -32,8 +32,8 @@ public interface IModelExporter
 
     ExportCombination Combination { get; }
 
-    /// <summary>Writes the model's live view (everything retained) to <paramref name="output"/>.</summary>
-    void Write(IModel model, Stream output);
+    /// <summary>Writes the model's live view (everything retained) to <paramref name="output"/>; times relative to <paramref name="originNs"/>.</summary>
+    void Write(IModel model, Stream output, long originNs);
 }
 
 /// <summary>The exporters of an agent, by model type and format.</summary>

@@ -12,6 +12,9 @@ namespace SystemScope.Core.Models;
 public sealed record ModelDescriptor(string Id, string Type, string Title, string Unit, IReadOnlyList<string> Sources)
 {
     public string? Description { get; init; }
+
+    /// <summary>The model the command line prints when a format holds one model and the user did not pick (<c>offcpu.flamegraph</c> over <c>offcpu.wakers</c>).</summary>
+    public bool Primary { get; init; }
 }
 
 /// <summary>

@@ -69,7 +69,7 @@ internal static class RecordCommand
             using var output = OpenOutput(arguments.Output);
             using var agent = Agent.Create();
             var session = agent.Sessions.Start(plan.Spec);
-            var models = plan.ChooseModels(session.Models);
+            var models = plan.ChooseModels(session.Models, out var notPrinted);
             Console.Error.WriteLine(
                 $"Recording {plan.Describe(session)} of {Describe(plan.Spec.Filter, agent)} " +
                 (length is { } l ? $"for {l.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s" : "until Ctrl+C") +
@@ -80,8 +80,12 @@ internal static class RecordCommand
             agent.Sessions.Stop(session.Id, ended.ToString()); // final drain: nothing collected before this point is lost
             var snapshot = agent.Sessions.Snapshot(session.Id);
 
-            await WriteAsync(models, plan.Format, output);
+            await WriteAsync(models, plan.Format, output, session.OriginNs);
             Console.Error.WriteLine(Summary(snapshot, clock.Elapsed, ended, plan.Spec.Filter, arguments.Output));
+            if (notPrinted.Count > 0)
+            {
+                Console.Error.WriteLine($"also recorded, not printed as {plan.Format}: {string.Join(", ", notPrinted)} (choose with --model and --format)");
+            }
             return ExitCodes.Success;
         }
         catch (SystemScopeException error)
@@ -144,14 +148,14 @@ internal static class RecordCommand
         }
     }
 
-    private static async Task WriteAsync(IReadOnlyList<(IModel Model, IModelExporter Exporter)> models, string format, Stream? file)
+    private static async Task WriteAsync(IReadOnlyList<(IModel Model, IModelExporter Exporter)> models, string format, Stream? file, long originNs)
     {
         var output = file ?? Console.OpenStandardOutput();
         try
         {
             if (models.Count == 1)
             {
-                models[0].Exporter.Write(models[0].Model, output);
+                models[0].Exporter.Write(models[0].Model, output, originNs);
                 if (format == "json")
                 {
                     output.WriteByte((byte)'\n');
@@ -169,7 +173,7 @@ internal static class RecordCommand
                         foreach (var (model, exporter) in models)
                         {
                             using var one = new MemoryStream();
-                            exporter.Write(model, one);
+                            exporter.Write(model, one, originNs);
                             json.WritePropertyName(model.Descriptor.Id);
                             json.WriteRawValue(one.ToArray());
                         }
@@ -184,7 +188,7 @@ internal static class RecordCommand
                     {
                         var heading = System.Text.Encoding.UTF8.GetBytes($"# {model.Descriptor.Id}: {model.Descriptor.Title} ({model.Descriptor.Unit})\n");
                         output.Write(heading);
-                        exporter.Write(model, output);
+                        exporter.Write(model, output, originNs);
                         output.WriteByte((byte)'\n');
                     }
 

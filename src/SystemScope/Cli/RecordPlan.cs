@@ -96,8 +96,12 @@ internal sealed class RecordPlan
         return new RecordPlan(spec, arguments.Format, model);
     }
 
-    /// <summary>The models to print and their exporters, checked against the format (which is chosen here when not given).</summary>
-    public IReadOnlyList<(IModel Model, IModelExporter Exporter)> ChooseModels(IReadOnlyList<IModel> models)
+    /// <summary>
+    /// The models to print and their exporters. Without <c>--format</c>, the first format of the primary
+    /// model is used; models the format cannot hold are left out (named in <paramref name="notPrinted"/>),
+    /// and a format that holds one model prints the primary one unless <c>--model</c> says otherwise.
+    /// </summary>
+    public IReadOnlyList<(IModel Model, IModelExporter Exporter)> ChooseModels(IReadOnlyList<IModel> models, out IReadOnlyList<string> notPrinted)
     {
         var exporters = Agent.Exporters;
         var candidates = models.Where(m => exporters.FormatsFor(m.Descriptor.Type).Count > 0).ToList();
@@ -112,7 +116,8 @@ internal sealed class RecordPlan
             throw new InvalidRequestException($"nothing to print: the recording's models ({string.Join(", ", models.Select(m => m.Descriptor.Id))}) have no export format");
         }
 
-        var format = RequestedFormat ?? DefaultFormat(candidates);
+        var primary = candidates.FirstOrDefault(m => m.Descriptor.Primary) ?? candidates[0];
+        var format = RequestedFormat ?? exporters.FormatsFor(primary.Descriptor.Type)[0];
         var printable = candidates.Where(m => exporters.Find(m.Descriptor.Type, format) is not null).ToList();
         if (printable.Count == 0)
         {
@@ -120,32 +125,27 @@ internal sealed class RecordPlan
                 $"--format {format} does not fit {string.Join(", ", candidates.Select(m => $"{m.Descriptor.Id} ({m.Descriptor.Type}: {string.Join(", ", exporters.FormatsFor(m.Descriptor.Type))})"))}");
         }
 
-        var chosen = printable.Select(m => (m, exporters.Find(m.Descriptor.Type, format)!)).ToList();
-        if (chosen.Count > 1 && chosen.Any(c => c.Item2.Combination == ExportCombination.Single))
+        if (printable.Count > 1 && exporters.Find(printable[0].Descriptor.Type, format)!.Combination == ExportCombination.Single)
         {
-            throw new InvalidRequestException(
-                $"--format {format} prints one model and this recording has {chosen.Count}: choose one with --model ({string.Join(", ", chosen.Select(c => c.m.Descriptor.Id))}), or use --format json");
+            var primaries = printable.Where(m => m.Descriptor.Primary).ToList();
+            if (primaries.Count != 1)
+            {
+                throw new InvalidRequestException(
+                    $"--format {format} prints one model and this recording has {printable.Count}: choose one with --model ({string.Join(", ", printable.Select(m => m.Descriptor.Id))}), or use --format json");
+            }
+
+            printable = primaries;
         }
 
         Format = format;
-        return chosen;
+        notPrinted = [.. models.Where(m => !printable.Contains(m) && (RequestedModel is null || m.Descriptor.Id == RequestedModel)).Select(m => m.Descriptor.Id)];
+        return [.. printable.Select(m => (m, exporters.Find(m.Descriptor.Type, format)!))];
     }
 
     /// <summary>What is being recorded, for the progress line: <c>cpu (frequency=999), offcpu</c>.</summary>
     public string Describe(Session session) =>
         string.Join(", ", session.Sources.Where(s => !s.Descriptor.Implicit).Select(s =>
             s.Options.Describe() is { Length: > 0 } options ? $"{s.Descriptor.Id} ({options})" : s.Descriptor.Id));
-
-    private static string DefaultFormat(IReadOnlyList<IModel> models)
-    {
-        var defaults = models.Select(m => Agent.Exporters.FormatsFor(m.Descriptor.Type)[0]).Distinct().ToList();
-        if (defaults.Count == 1 && (models.Count == 1 || Agent.Exporters.Find(models[0].Descriptor.Type, defaults[0])!.Combination != ExportCombination.Single))
-        {
-            return defaults[0];
-        }
-
-        return "json";
-    }
 
     private static string SourceOptionFlag(string name) => string.Concat(name.Select(c => char.IsUpper(c) ? "-" + char.ToLowerInvariant(c) : c.ToString()));
 }

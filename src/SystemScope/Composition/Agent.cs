@@ -1,7 +1,12 @@
-using SystemScope.Core.Analyses.Cpu;
 using SystemScope.Core.Analyses;
+using SystemScope.Core.Analyses.Cpu;
+using SystemScope.Core.Analyses.Scheduler;
 using SystemScope.Core.Capabilities;
 using SystemScope.Core.Export;
+using SystemScope.Core.Models.Histogram;
+using SystemScope.Core.Models.Table;
+using SystemScope.Core.Models.Timeline;
+using SystemScope.Core.Models.TimeSeries;
 using SystemScope.Core.Sessions;
 using SystemScope.Core.Sources;
 using SystemScope.Server.Hosting;
@@ -44,6 +49,10 @@ internal sealed class Agent : IDisposable
     public static IReadOnlyList<IAnalysisProvider> AnalysisProviders(Symbolizer symbolizer) =>
     [
         new CpuProfileAnalysisProvider(symbolizer),
+        new OffCpuAnalysisProvider(symbolizer),
+        new WallClockAnalysisProvider(symbolizer),
+        new SchedAnalysisProvider(),
+        new TimelineAnalysisProvider(symbolizer),
     ];
 
     /// <summary>Export formats per model type; the first one registered for a type is its default on the command line.</summary>
@@ -51,10 +60,22 @@ internal sealed class Agent : IDisposable
     [
         new FoldedExporter(),
         new FlameGraphJsonExporter(),
+        new HistogramTextExporter(),
+        new ModelJsonExporter(HistogramModel.TypeName),
+        new TableTextExporter(),
+        new ModelJsonExporter(TableModel.TypeName),
+        new TimeSeriesTextExporter(),
+        new ModelJsonExporter(TimeSeriesModel.TypeName),
+        new ModelJsonExporter(HeatmapModel.TypeName),
+        new BreakdownTextExporter(),
+        new ModelJsonExporter(BreakdownModel.TypeName),
     ]);
 
     /// <summary>Names for common combinations of sources, with the model <c>record</c> prints.</summary>
-    public static IReadOnlyList<RecordPreset> Presets { get; } = [];
+    public static IReadOnlyList<RecordPreset> Presets { get; } =
+    [
+        new("wallclock", "on-CPU and off-CPU time of the same stacks in one graph, in µs", ["cpu", "offcpu", "sched"], WallClockAnalysis.ModelId),
+    ];
 
     public static Agent Create()
     {

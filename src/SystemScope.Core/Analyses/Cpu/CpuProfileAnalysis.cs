@@ -28,6 +28,7 @@ public sealed class CpuProfileAnalysis : IAnalysis, IEventSink<CpuStackSample>
         _model = new FlameGraphModel(new ModelDescriptor(ModelId, FlameGraphModel.TypeName, "CPU flame graph", "samples", ["cpu"])
         {
             Description = "On-CPU samples by stack (kernel and user), per window.",
+            Primary = true,
         });
     }
 

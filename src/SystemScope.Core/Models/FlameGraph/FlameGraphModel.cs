@@ -79,6 +79,27 @@ public sealed class FlameGraphModel : IRetainingModel
     /// <summary>Starts adding one window's stacks; disposing the writer closes the window, bumps the version and signals readers.</summary>
     public WindowWriter BeginWindow(long startNs, long endNs) => new(this, startNs, endNs);
 
+    /// <summary>
+    /// Adds to the window being filled, for analyses that merge several sources into one window and
+    /// close it later (<see cref="CloseWindow"/>). Takes the lock per call.
+    /// </summary>
+    public void Add(ReadOnlySpan<Symbol> rootFirst, long value)
+    {
+        lock (_gate)
+        {
+            AddLocked(rootFirst, value);
+        }
+    }
+
+    /// <summary>Closes the window being filled as [<paramref name="startNs"/>, <paramref name="endNs"/>).</summary>
+    public void CloseWindow(long startNs, long endNs)
+    {
+        lock (_gate)
+        {
+            CloseWindowLocked(startNs, endNs);
+        }
+    }
+
     public void Reset()
     {
         lock (_gate)
@@ -248,39 +269,10 @@ public sealed class FlameGraphModel : IRetainingModel
         json.WriteEndObject();
     }
 
-    private (long, long)? RequestedRange(ModelRequest request, string from, string to)
-    {
-        var t0 = request.Time(from);
-        var t1 = request.Time(to);
-        if (t0 is null && t1 is null)
-        {
-            return null;
-        }
-
-        if (_windows.Count == 0)
-        {
-            throw new InvalidRequestException($"model {Descriptor.Id} holds no history yet: try again after the first window");
-        }
-
-        var first = _windows[0].StartNs - request.OriginNs;
-        var last = _windows[^1].EndNs - request.OriginNs;
-        var start = t0 ?? first;
-        var end = t1 ?? last;
-        if (end <= start)
-        {
-            throw new InvalidRequestException($"{from}={start} is not before {to}={end}: give a range that is not empty");
-        }
-
-        if (end <= first || start >= last)
-        {
-            throw new InvalidRequestException(
-                $"range {Ms(start)}–{Ms(end)} ms is outside the retained history of {Descriptor.Id} ({Ms(first)}–{Ms(last)} ms since the session started)");
-        }
-
-        return (start + request.OriginNs, end + request.OriginNs);
-    }
-
-    private static string Ms(long ns) => (ns / 1e6).ToString("0.#", CultureInfo.InvariantCulture);
+    private (long, long)? RequestedRange(ModelRequest request, string from, string to) =>
+        request.Has(from) || request.Has(to)
+            ? WindowRange.Resolve(request, Descriptor.Id, [.. _windows.Select(w => (w.StartNs, w.EndNs))], from, to)
+            : null;
 
     private void WriteWindows(Utf8JsonWriter json, long after, long originNs)
     {
@@ -390,6 +382,36 @@ public sealed class FlameGraphModel : IRetainingModel
         _tree = rebuilt;
     }
 
+    private void AddLocked(ReadOnlySpan<Symbol> rootFirst, long value)
+    {
+        var leaf = _tree.Add(rootFirst, value);
+        if (leaf >= 0)
+        {
+            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_open, leaf, out _);
+            slot += value;
+        }
+    }
+
+    private void CloseWindowLocked(long startNs, long endNs)
+    {
+        _tree.Commit();
+        var nodes = new int[_open.Count];
+        var values = new long[_open.Count];
+        long total = 0;
+        var i = 0;
+        foreach (var (node, value) in _open)
+        {
+            nodes[i] = node;
+            values[i++] = value;
+            total += value;
+        }
+
+        // An empty window is history too: the time strip shows the gap.
+        _open.Clear();
+        _windows.Add(new Window(++_windowSeq, startNs, Math.Max(startNs, endNs), nodes, values, total));
+        BumpLocked();
+    }
+
     private void BumpLocked()
     {
         Interlocked.Increment(ref _version);
@@ -415,15 +437,7 @@ public sealed class FlameGraphModel : IRetainingModel
         }
 
         /// <summary>Adds <paramref name="value"/> to the stack given root first (without the root).</summary>
-        public readonly void Add(ReadOnlySpan<Symbol> rootFirst, long value)
-        {
-            var leaf = _model._tree.Add(rootFirst, value);
-            if (leaf >= 0)
-            {
-                ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_model._open, leaf, out _);
-                slot += value;
-            }
-        }
+        public readonly void Add(ReadOnlySpan<Symbol> rootFirst, long value) => _model.AddLocked(rootFirst, value);
 
         public void Dispose()
         {
@@ -435,31 +449,7 @@ public sealed class FlameGraphModel : IRetainingModel
             _closed = true;
             try
             {
-                var model = _model;
-                model._tree.Commit();
-                if (model._open.Count > 0)
-                {
-                    var nodes = new int[model._open.Count];
-                    var values = new long[model._open.Count];
-                    long total = 0;
-                    var i = 0;
-                    foreach (var (node, value) in model._open)
-                    {
-                        nodes[i] = node;
-                        values[i++] = value;
-                        total += value;
-                    }
-
-                    model._open.Clear();
-                    model._windows.Add(new Window(++model._windowSeq, _startNs, _endNs, nodes, values, total));
-                }
-                else
-                {
-                    // An empty window is history too: the time strip shows the gap.
-                    model._windows.Add(new Window(++model._windowSeq, _startNs, _endNs, [], [], 0));
-                }
-
-                model.BumpLocked();
+                _model.CloseWindowLocked(_startNs, _endNs);
             }
             finally
             {
