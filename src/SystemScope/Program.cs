@@ -15,7 +15,8 @@ var root = new RootCommand(
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
 {
-    foreach (var error in parsed.Errors)
+    // An option's own complaint ("--pid needs a value") explains the leftovers the parser then trips on.
+    foreach (var error in parsed.Errors.OrderBy(e => e.SymbolResult is System.CommandLine.Parsing.OptionResult ? 0 : 1))
     {
         Console.Error.WriteLine($"systemscope: {error.Message}");
     }

@@ -6,9 +6,11 @@ using SystemScope.Composition;
 using SystemScope.Core.Errors;
 using SystemScope.Core.Export;
 using SystemScope.Core.Models;
+using SystemScope.Core.Models.FlameGraph;
 using SystemScope.Core.Options;
 using SystemScope.Core.Sessions;
 using SystemScope.Core.Sources;
+using SystemScope.Sources.Processes;
 
 namespace SystemScope.Cli;
 
@@ -46,6 +48,7 @@ internal static class RecordCommand
             var first = group.First().Option;
             var owners = string.Join(", ", group.Select(x => x.Provider.Descriptor.Id));
             var flag = new Option<string>(first.Flag) { Description = $"[{owners}] {first.Description} ({Range(first)})" };
+            RecordOptions.NeedsAValue(flag);
             sourceFlags[group.Key] = flag;
             command.Options.Add(flag);
         }
@@ -82,6 +85,11 @@ internal static class RecordCommand
 
             await WriteAsync(models, plan.Format, output, session.OriginNs);
             Console.Error.WriteLine(Summary(snapshot, clock.Elapsed, ended, plan.Spec.Filter, arguments.Output));
+            foreach (var hint in EmptyHints(models, plan.Spec.Filter, agent))
+            {
+                Console.Error.WriteLine(hint);
+            }
+
             if (notPrinted.Count > 0)
             {
                 Console.Error.WriteLine($"also recorded, not printed as {plan.Format}: {string.Join(", ", notPrinted)} (choose with --model and --format)");
@@ -219,6 +227,23 @@ internal static class RecordCommand
             (ended == Ending.TargetExited ? $"; {filter} exited, the recording covers it until then" : string.Empty) +
             (ended == Ending.Interrupted ? "; interrupted, everything collected until then is written" : string.Empty) +
             (output is { } file ? $"; written to {Path.GetFullPath(file)}" : string.Empty);
+    }
+
+    /// <summary>Why a recording of named processes came out empty, when it did: a kernel thread, or a process that never ran.</summary>
+    private static IEnumerable<string> EmptyHints(IReadOnlyList<(IModel Model, IModelExporter Exporter)> models, ProcessFilter filter, Agent agent)
+    {
+        if (filter.Pids.Count == 0 || models.Any(m => m.Model is not FlameGraphModel graph || graph.Total > 0))
+        {
+            yield break;
+        }
+
+        foreach (var pid in filter.Pids)
+        {
+            var name = agent.Processes.List().FirstOrDefault(p => p.Pid == pid)?.Name ?? "?";
+            yield return KernelThreads.Is(pid)
+                ? $"note: pid {pid} ({name}) is a kernel thread: it has no user stack, and it did not run while recording (kernel threads mostly sleep)"
+                : $"note: nothing was recorded for pid {pid} ({name}): it did not run on a CPU while recording (idle or blocked — try 'record offcpu')";
+        }
     }
 
     private static string Describe(ProcessFilter filter, Agent agent) =>

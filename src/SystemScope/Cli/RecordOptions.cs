@@ -35,6 +35,32 @@ internal sealed class RecordOptions
 
     public IEnumerable<Option> All => [Pid, Comm, Cgroup, Duration, Format, Output, Model, Window, IncludeAgent];
 
+    public RecordOptions()
+    {
+        foreach (var option in new Option[] { Pid, Comm, Cgroup, Duration, Format, Output, Model, Window })
+        {
+            NeedsAValue(option);
+        }
+    }
+
+    /// <summary>
+    /// "--pid --duration 1" would take "--duration" as the pid: say that the value is missing rather
+    /// than complain about the "1" left over.
+    /// </summary>
+    public static void NeedsAValue(Option option)
+    {
+        option.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                if (token.Value.StartsWith("--", StringComparison.Ordinal))
+                {
+                    result.AddError($"{option.Name} needs a value, but the next word is the option {token.Value}");
+                }
+            }
+        });
+    }
+
     public RecordArguments Read(ParseResult result) => new(
         result.GetValue(Pid) ?? [],
         result.GetValue(Comm),

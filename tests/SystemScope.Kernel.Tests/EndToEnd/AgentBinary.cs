@@ -21,6 +21,9 @@ public static class AgentBinary
 
     public static CliResult Run(TimeSpan timeout, params string[] args) => Execute(Path, timeout, args);
 
+    /// <summary>Starts the binary and leaves it running (to interrupt it, as Ctrl+C would).</summary>
+    public static BackgroundRun StartBackground(params string[] args) => new(Path, args);
+
     /// <summary>Runs the binary as user nobody, as someone without privileges would.</summary>
     public static CliResult RunUnprivileged(TimeSpan timeout, params string[] args) =>
         Execute("setpriv", timeout, ["--reuid=65534", "--regid=65534", "--clear-groups", "--", Path, .. args]);
@@ -44,6 +47,65 @@ public static class AgentBinary
         }
 
         return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+}
+
+/// <summary>The binary running in the background, its output collected.</summary>
+public sealed class BackgroundRun : IDisposable
+{
+    private readonly Process _process;
+    private readonly Task<string> _stdout;
+    private readonly Task<string> _stderr;
+
+    public BackgroundRun(string path, string[] args)
+    {
+        var start = new ProcessStartInfo(path) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        _process = Process.Start(start)!;
+        _stdout = _process.StandardOutput.ReadToEndAsync();
+        _stderr = _process.StandardError.ReadToEndAsync();
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public string Stdout => _process.HasExited ? _stdout.Result : "(running)";
+
+    public string Stderr => _process.HasExited ? _stderr.Result : "(running)";
+
+    /// <summary>SIGINT, as Ctrl+C in a terminal sends.</summary>
+    public void Interrupt()
+    {
+        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    public int WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+        {
+            _process.Kill(entireProcessTree: true);
+            Assert.Fail($"still running after {timeout}");
+        }
+
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    public override string ToString() => $"exit {(_process.HasExited ? _process.ExitCode : -1)}\nstdout:\n{Stdout}\nstderr:\n{Stderr}";
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+
+        _process.Dispose();
     }
 }
 

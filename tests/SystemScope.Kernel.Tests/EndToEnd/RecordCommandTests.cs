@@ -76,7 +76,9 @@ public sealed class RecordCommandTests
         Assert.True(result.ExitCode == 0, result.ToString());
         using var json = JsonDocument.Parse(result.Stdout);
         var root = json.RootElement.GetProperty("root");
-        Assert.Equal(json.RootElement.GetProperty("totalSamples").GetInt64(), root.GetProperty("total").GetInt64());
+        Assert.Equal(json.RootElement.GetProperty("total").GetInt64(), root.GetProperty("total").GetInt64());
+        Assert.Equal("cpu.flamegraph", json.RootElement.GetProperty("model").GetString());
+        Assert.Equal("samples", json.RootElement.GetProperty("unit").GetString());
         var nodes = Flatten(root).ToList();
         var hot = Assert.Single(nodes, n => n.GetProperty("name").GetString() == "spend_75");
         Assert.Equal("native", hot.GetProperty("kind").GetString());
@@ -93,21 +95,23 @@ public sealed class RecordCommandTests
         var result = AgentBinary.Run(Patience, "record", "cpu", "--pid", workload.Pid.ToString(), "--duration", "60");
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains($"process {workload.Pid} exited", result.Stderr);
+        Assert.Contains($"pid {workload.Pid} exited", result.Stderr);
         Assert.True(FoldedProfile.Parse(result.Stdout).SamplesIn("spend_75") > 0, result.ToString());
     }
 
     [AgentTheory]
-    [InlineData("0", "frequency 0 Hz is out of range")]
-    [InlineData("-5", "frequency -5 Hz is out of range")]
-    [InlineData("10001", "frequency 10001 Hz is out of range")]
-    public void Invalid_frequencies_exit_2_with_the_valid_range(string hz, string message)
+    [InlineData("0")]
+    [InlineData("-5")]
+    [InlineData("10001")]
+    [InlineData("99.5")]
+    [InlineData("abc")]
+    public void Invalid_frequencies_exit_2_with_the_valid_range(string hz)
     {
         var result = AgentBinary.Run(Patience, "record", "cpu", "--frequency", hz, "--duration", "1");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains(message, result.Stderr);
-        Assert.Contains("1 to 10000 Hz", result.Stderr);
+        Assert.Contains($"source cpu: option frequency: {(hz == "abc" ? "'abc'" : hz)} is not valid: give a whole number from 1 to 10000 Hz (default 99)", result.Stderr);
+        Assert.DoesNotContain("System.", result.Stderr);
         Assert.Empty(result.Stdout);
     }
 
@@ -120,15 +124,96 @@ public sealed class RecordCommandTests
 
         var badFormat = AgentBinary.Run(Patience, "record", "cpu", "--format", "svg", "--duration", "1");
         Assert.Equal(2, badFormat.ExitCode);
-        Assert.Contains("svg", badFormat.Stderr);
+        Assert.Contains("--format svg is not a format: use folded, json", badFormat.Stderr);
 
         var badDuration = AgentBinary.Run(Patience, "record", "cpu", "--duration", "0");
         Assert.Equal(2, badDuration.ExitCode);
-        Assert.Contains("--duration 0 is out of range", badDuration.Stderr);
+        Assert.Contains("--duration 0 is not valid: give seconds above 0", badDuration.Stderr);
 
-        var unknownSource = AgentBinary.Run(Patience, "record", "gpu2");
-        Assert.Equal(2, unknownSource.ExitCode);
-        Assert.Contains("gpu2", unknownSource.Stderr);
+        var typo = AgentBinary.Run(Patience, "record", "cpuu");
+        Assert.Equal(2, typo.ExitCode);
+        Assert.Contains("unknown source 'cpuu' — did you mean 'cpu'? Sources: cpu", typo.Stderr);
+
+        var nothing = AgentBinary.Run(Patience, "record");
+        Assert.Equal(2, nothing.ExitCode);
+        Assert.Contains("name what to record", nothing.Stderr);
+
+        var missingValue = AgentBinary.Run(Patience, "record", "cpu", "--pid", "--duration", "1");
+        Assert.Equal(2, missingValue.ExitCode);
+        Assert.Contains("--pid needs a value, but the next word is the option --duration", missingValue.Stderr);
+
+        var notAPid = AgentBinary.Run(Patience, "record", "cpu", "--pid", "abc", "--duration", "1");
+        Assert.Equal(2, notAPid.ExitCode);
+        Assert.Contains("--pid abc is not a process id", notAPid.Stderr);
+
+        var otherSourcesOption = AgentBinary.Run(Patience, "record", "cpu", "--min-block-us", "5", "--duration", "1");
+        Assert.Equal(2, otherSourcesOption.ExitCode);
+
+        foreach (var result in new[] { unknownPid, badFormat, badDuration, typo, nothing, missingValue, notAPid, otherSourcesOption })
+        {
+            Assert.DoesNotContain("System.", result.Stderr);
+            Assert.DoesNotContain("Exception", result.Stderr);
+            Assert.Empty(result.Stdout);
+        }
+    }
+
+    [AgentFact]
+    public void An_output_that_cannot_be_written_fails_before_recording()
+    {
+        // With a duration of ten minutes: only a check before recording returns within the patience.
+        var result = AgentBinary.Run(Patience, "record", "cpu", "--duration", "600", "-o", "/nonexistent/dir/x.folded");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--output /nonexistent/dir/x.folded: cannot write there: its directory /nonexistent/dir does not exist", result.Stderr);
+        Assert.DoesNotContain("Recording", result.Stderr);
+    }
+
+    [AgentFact]
+    public void Without_a_duration_it_records_until_the_process_exits()
+    {
+        using var workload = Workloads.Start("cpu_split", "4");
+
+        var result = AgentBinary.Run(Patience, "record", "cpu", "--pid", workload.Pid.ToString(), "--frequency", "199");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("until Ctrl+C or until the process exits", result.Stderr);
+        Assert.Contains($"pid {workload.Pid} exited", result.Stderr);
+        // Four seconds of one busy thread at 199 Hz is ~800 samples; a recording cut after 0.1 s has ~20.
+        Assert.True(FoldedProfile.Parse(result.Stdout).Total > 300, result.ToString());
+    }
+
+    [AgentFact]
+    public void Without_a_duration_it_records_until_ctrl_c_and_writes_everything()
+    {
+        using var workload = Workloads.Start("cpu_split", "30");
+        var output = Path.Combine(Path.GetTempPath(), $"systemscope-ctrlc-{Environment.ProcessId}.folded");
+        try
+        {
+            using var record = AgentBinary.StartBackground("record", "cpu", "--pid", workload.Pid.ToString(), "--frequency", "199", "-o", output);
+            Thread.Sleep(TimeSpan.FromSeconds(3));
+            Assert.False(record.HasExited, $"record stopped by itself: {record.Stderr}");
+
+            record.Interrupt();
+            var exit = record.WaitForExit(Patience);
+
+            Assert.True(exit == 0, record.ToString());
+            Assert.Contains("interrupted, everything collected until then is written", record.Stderr);
+            var profile = FoldedProfile.Parse(File.ReadAllText(output));
+            Assert.True(profile.SamplesIn("spend_75") > 200, $"{profile.Total} samples after 3 s at 199 Hz: {record}");
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+
+    [AgentFact]
+    public void A_kernel_thread_records_nothing_and_says_why()
+    {
+        var result = AgentBinary.Run(Patience, "record", "cpu", "--pid", "2", "--duration", "1");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("pid 2 (kthreadd) is a kernel thread", result.Stderr);
     }
 
     [AgentFact]
@@ -137,7 +222,7 @@ public sealed class RecordCommandTests
         // The real refusal of the kernel, as an unprivileged user meets it.
         var record = AgentBinary.RunUnprivileged(Patience, "record", "cpu", "--duration", "1");
         Assert.Equal(4, record.ExitCode);
-        Assert.Contains("source cpu: object cpu_profile: load: Operation not permitted (EPERM)", record.Stderr);
+        Assert.Contains("load: Operation not permitted (EPERM)", record.Stderr);
         Assert.Contains("needs root, or CAP_BPF with CAP_PERFMON", record.Stderr);
         Assert.Empty(record.Stdout);
 
@@ -155,9 +240,9 @@ public sealed class RecordCommandTests
         Assert.Contains("serve", root.Stdout);
         Assert.Contains("record", root.Stdout);
 
-        var record = AgentBinary.Run(Patience, "record", "cpu", "--help");
+        var record = AgentBinary.Run(Patience, "record", "--help");
         Assert.Equal(0, record.ExitCode);
-        foreach (var option in new[] { "--pid", "--duration", "--frequency", "--format", "folded", "json" })
+        foreach (var option in new[] { "--pid", "--comm", "--cgroup", "--duration", "--frequency", "--format", "--output", "--model", "folded", "json", "cpu", "On-CPU sampling" })
         {
             Assert.Contains(option, record.Stdout);
         }
