@@ -42,7 +42,7 @@ start_agent() {
 }
 stop_agent() { kill "$agent" 2>/dev/null || true; wait "$agent" 2>/dev/null || true; }
 api() { curl -sf -X "$1" -H 'content-type: application/json' ${3:+-d "$3"} "http://127.0.0.1:$PORT$2"; }
-session_id() { sed -E 's/.*"id":"([0-9a-f]+)".*/\1/'; }
+session_id() { python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'; }
 
 {
 echo "# SystemScope benchmarks"
@@ -112,7 +112,7 @@ stop_agent
 # --- 3. agent while profiling all CPUs at 99 Hz under load ------------------------------------------
 echo "profiling agent: ${RUN_SECONDS}s under sysbench load"
 start_agent
-sid=$(api POST /api/sessions '{"sources":["cpu"],"frequency":99}' | session_id)
+sid=$(api POST /api/sessions '{"sources":[{"id":"cpu","options":{"frequency":99}}],"detached":true}' | session_id)
 # Someone is watching: a live stream is open, as the web UI keeps one.
 curl -sN "http://127.0.0.1:$PORT/api/sessions/$sid/stream" >/dev/null & viewer=$!; pids+=("$viewer")
 sysbench cpu --threads=2 --time=$((RUN_SECONDS + 4)) run >/dev/null 2>&1 & load=$!; pids+=("$load")
@@ -122,7 +122,7 @@ sleep "$RUN_SECONDS"
 t1=$(cpu_ns "$agent"); s1=$(now_ms)
 busy_cpu=$(awk -v t="$((t1 - t0))" -v ms="$((s1 - s0))" 'BEGIN {printf "%.3f", t / 1e6 / ms * 100}')
 busy_rss=$(rss_kb "$agent"); busy_progs=$(bpf_progs "$agent"); busy_perf=$(perf_fds "$agent")
-samples=$(api GET "/api/sessions/$sid" | sed -E 's/.*"profileSamples":([0-9]+).*/\1/')
+samples=$(api GET "/api/sessions/$sid/models/cpu.flamegraph" | sed -E 's/.*"totalSamples":([0-9]+).*/\1/')
 api DELETE "/api/sessions/$sid" >/dev/null
 kill "$viewer" 2>/dev/null || true
 after_progs=$(bpf_progs "$agent"); after_perf=$(perf_fds "$agent")
@@ -139,8 +139,8 @@ for _ in $(seq 1 "$ROUNDS"); do
   until curl -sf "http://127.0.0.1:$PORT/" -o /dev/null; do sleep 0.005; done
   echo $(( $(now_ms) - s0 )) >>"$RESULTS/first-page.txt"
   s0=$(now_ms)
-  sid=$(api POST /api/sessions "{\"sources\":[\"cpu\"],\"pid\":$load,\"frequency\":99}" | session_id)
-  until api GET "/api/sessions/$sid/flamegraph" | grep -q '"totalSamples":[1-9]'; do sleep 0.02; done
+  sid=$(api POST /api/sessions "{\"sources\":[{\"id\":\"cpu\",\"options\":{\"frequency\":99}}],\"pid\":$load}" | session_id)
+  until api GET "/api/sessions/$sid/models/cpu.flamegraph" | grep -q '"totalSamples":[1-9]'; do sleep 0.02; done
   echo $(( $(now_ms) - s0 )) >>"$RESULTS/first-graph.txt"
   stop_agent
 done
@@ -166,7 +166,12 @@ echo "| start → first page served (median of $ROUNDS) | ${first_page} ms |"
 echo "| start session → first flame graph with samples (median of $ROUNDS) | ${first_graph} ms |"
 } >>"$REPORT"
 
-# --- 5. per-event costs of the agent's own code ----------------------------------------------------
+# --- 5. the scheduler layer ---------------------------------------------------------------------------
+if [[ ${SKIP_SCHED:-0} != 1 ]]; then
+  BIN=$BIN PORT=$PORT ROUNDS=$ROUNDS RUN_SECONDS=$RUN_SECONDS REPORT=$REPORT RESULTS=$RESULTS bench/sched.sh
+fi
+
+# --- 6. per-event costs of the agent's own code ----------------------------------------------------
 echo "per-event costs"
 dotnet run -c Release --project bench/SystemScope.Bench --nologo -v:q >>"$REPORT"
 
