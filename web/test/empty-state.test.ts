@@ -25,7 +25,9 @@ describe('what an empty flame graph says', () => {
   });
 
   it('waits for the first window, and hints after a few empty ones', () => {
-    expect(emptyStateMessage(input({ windows: 0, trailingEmpty: 0 }))).toBe('Waiting for the first window (every 1 s)…');
+    expect(emptyStateMessage(input({ windows: 0, trailingEmpty: 0, session: { ...workload, elapsedSeconds: 0.4 } }))).toBe('Waiting for the first window (every 1 s)…');
+    // An idle target sends no window at all: the session's running time counts them.
+    expect(emptyStateMessage(input({ windows: 0, trailingEmpty: 0, session: { ...workload, elapsedSeconds: 5.2 } }))).toMatch(/^No samples after 5 windows: pid 4242 did not run on a CPU/);
     expect(emptyStateMessage(input({ windows: 4, trailingEmpty: 4 }))).toBe(
       'No samples after 4 windows: pid 4242 did not run on a CPU — the process is idle. Choose a busier process or all processes; a kernel thread has no user stacks.');
   });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { TimelineWindow } from '../src/api/types';
+import { syntheticTimeline } from '../src/bench';
 import {
   atLiveEdge, clampViewport, fetchWindow, followLive, MIN_SPAN_NS, panBy, tickStep, windowServes, zoomAt,
 } from '../src/model/timeline-viewport';
-import { renderTimeline, sliceAt, visibleRows, type TimelineCanvas, type TimelineRow } from '../src/render/timeline-renderer';
+import { pixelOf, renderTimeline, sliceAt, stateColor, visibleRows, type PixelImage, type TimelineCanvas } from '../src/render/timeline-renderer';
 
 const bounds = { start: 0, end: 600e9 }; // ten minutes of history
 
@@ -94,45 +94,22 @@ class CountingCanvas implements TimelineCanvas {
     this.texts++;
   }
   strokeRect(): void {}
+  image: PixelImage | null = null;
+  createImageData(width: number, height: number): PixelImage {
+    return { data: new Uint8ClampedArray(width * height * 4), width, height };
+  }
+  putImageData(image: PixelImage): void {
+    this.image = image;
+  }
+  /** The pixel at (x, y) of the plot area (what was written directly). */
+  pixel(x: number, y: number): number {
+    const img = this.image!;
+    return new Uint32Array(img.data.buffer)[y * img.width + x]!;
+  }
 }
 
-/** A deterministic window: `tracks` threads, `slices` slices in all, wakeup links between threads. */
-export function syntheticWindow(tracks: number, slices: number, t1 = 10e9): { window: TimelineWindow; rows: TimelineRow[] } {
-  let s = 7;
-  const rand = (n: number): number => {
-    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
-    return (s >>> 0) % n;
-  };
-  const strings = ['running', 'runnable', 'sleeping', 'blocked', 'pipe_read', 'futex_wait'];
-  const per = Math.floor(slices / tracks);
-  const window: TimelineWindow = { kind: 'window', t0: 0, t1, px: 1200, strings, tracks: [] };
-  for (let t = 0; t < tracks; t++) {
-    const starts: number[] = [];
-    const durations: number[] = [];
-    const states: number[] = [];
-    const labels: number[] = [];
-    const cpus: number[] = [];
-    const merged: number[] = [];
-    const links: ({ track: string; time: number; kind: string } | null)[] = [];
-    let at = 0;
-    const step = t1 / per;
-    for (let i = 0; i < per; i++) {
-      const d = step * (0.5 + rand(100) / 200);
-      const state = rand(4);
-      starts.push(at);
-      durations.push(d);
-      states.push(state);
-      labels.push(state === 3 ? 4 + rand(2) : -1);
-      cpus.push(state === 0 ? rand(8) : -1);
-      merged.push(1);
-      links.push(state === 0 && i > 0 && rand(5) === 0 ? { track: `t${rand(tracks)}`, time: Math.max(0, at - step / 4), kind: 'wokenBy' } : null);
-      at += step;
-    }
-    const times = Array.from({ length: per / 4 }, (_, i) => (i * 4 + 0.5) * step);
-    window.tracks.push({ id: `t${t}`, slices: { starts, durations, states, labels, cpus, merged, links }, instants: { times, kinds: times.map(() => 0), labels: times.map(() => -1) } });
-  }
-  const rows = window.tracks.map((tr, i) => ({ id: tr.id, label: `worker-${i}`, detail: `app 100/${100 + i}` }));
-  return { window, rows };
+function syntheticWindow(tracks: number, slices: number): ReturnType<typeof syntheticTimeline> {
+  return syntheticTimeline(slices, tracks);
 }
 
 describe('timeline renderer', () => {
@@ -149,8 +126,13 @@ describe('timeline renderer', () => {
     expect(stats.slices).toBe(1000);
     expect(stats.instants).toBe(250);
     expect(stats.links).toBeGreaterThan(0);
-    // One fill per state (4), not one per slice.
-    expect(ctx.fills).toBeLessThan(20);
+    expect(stats.rects).toBeLessThanOrEqual(stats.slices);
+    // Slices are pixels of their state's colour; the vector API is left for links, labels, marks.
+    const track = window.tracks[0]!.slices;
+    const i = track.states.findIndex((st, j) => st === 0 && track.durations[j]! * (1230 / 10e9) > 6);
+    const x = Math.round((track.starts[i]! + track.durations[i]! / 2) * (1230 / 10e9));
+    expect(ctx.pixel(x, 13)).toBe(pixelOf(stateColor('running')));
+    expect(ctx.fills).toBeLessThan(10);
     expect(sliceAt(window, 't0', 0.1, 1)).toBe(0);
     expect(sliceAt(window, 'nope', 0, 1)).toBe(-1);
   });

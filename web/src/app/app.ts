@@ -1,4 +1,5 @@
 import { ApiClient, ApiError } from '../api/client';
+import { benchTimeline } from '../bench';
 import type { ModelInfo, ProcessFilterRequest, ProcessInfo, Session, StartSessionRequest } from '../api/types';
 import { LiveBinding } from '../live/binding';
 import type { LiveModel } from '../live/live-model';
@@ -279,6 +280,7 @@ export function startApp(root: HTMLElement): void {
     if (search !== window.location.search) history.replaceState(null, '', `${window.location.pathname}${search}${window.location.hash}`);
   }
 
+  hooks['bench'] = { timeline: benchTimeline };
   hooks['app'] = {
     view: () => viewState(),
     open: () => workspace.open.slice(),

@@ -4,6 +4,13 @@ import { tickStep } from '../model/timeline-viewport';
 import { formatTime } from '../ui/format';
 import { hashName } from './colors';
 
+/** Pixels the timeline writes directly (the slices): what createImageData gives. */
+export interface PixelImage {
+  readonly data: Uint8ClampedArray;
+  readonly width: number;
+  readonly height: number;
+}
+
 /** The part of CanvasRenderingContext2D the timeline draws with. */
 export interface TimelineCanvas {
   fillStyle: string | CanvasGradient | CanvasPattern;
@@ -26,6 +33,8 @@ export interface TimelineCanvas {
   clip(): void;
   fillText(text: string, x: number, y: number): void;
   strokeRect(x: number, y: number, w: number, h: number): void;
+  createImageData(width: number, height: number): PixelImage;
+  putImageData(image: PixelImage, dx: number, dy: number): void;
 }
 
 /** Thread states in fixed colours; span kinds of later layers get a colour from their name. */
@@ -38,8 +47,29 @@ export const STATE_COLORS: Readonly<Record<string, string>> = {
 };
 
 export function stateColor(name: string): string {
-  return STATE_COLORS[name] ?? `hsl(${hashName(name) % 360} 55% 62%)`;
+  return STATE_COLORS[name] ?? hslToHex(hashName(name) % 360, 55, 62);
 }
+
+function hslToHex(h: number, s: number, l: number): string {
+  const a = (s / 100) * Math.min(l / 100, 1 - l / 100);
+  const f = (n: number): string => {
+    const k = (n + h / 30) % 12;
+    const c = l / 100 - a * Math.max(-1, Math.min(k - 3, 9 - k, 1));
+    return Math.round(c * 255).toString(16).padStart(2, '0');
+  };
+  return `#${f(0)}${f(8)}${f(4)}`;
+}
+
+/** `#rrggbb` as a pixel of a little-endian Uint32 view of ImageData (0xAABBGGRR), opaque. */
+export function pixelOf(hex: string): number {
+  const v = Number.parseInt(hex.slice(1, 7), 16) || 0;
+  return (0xff000000 | ((v & 0xff) << 16) | (v & 0xff00) | ((v >> 16) & 0xff)) >>> 0;
+}
+
+const WHITE = pixelOf('#ffffff');
+const ALT_ROW = pixelOf('#f7f7f4');
+const HIGHLIGHT_ROW = pixelOf('#fff1c2');
+const TICK = pixelOf('#1d3f6e');
 
 export interface TimelineRow {
   id: string;
@@ -49,8 +79,10 @@ export interface TimelineRow {
 
 export interface TimelineRenderInput {
   data: TimelineWindow | null;
+  /** Canvas size in CSS pixels and the device pixel ratio. */
   width: number;
   height: number;
+  dpr?: number;
   labelWidth: number;
   axisHeight: number;
   rowHeight: number;
@@ -60,7 +92,7 @@ export interface TimelineRenderInput {
   /** Vertical scroll of the rows, in px. */
   scrollY: number;
   selection: Viewport | null;
-  /** The slice shown in the details (outlined). */
+  /** The slice shown in the details (marked). */
   highlight: { track: string; start: number } | null;
   /** A track to point at (after jumping to a waker). */
   highlightTrack: string | null;
@@ -71,7 +103,7 @@ export interface TimelineRenderInput {
 export interface TimelineDrawStats {
   /** Slices in view. */
   slices: number;
-  /** Rectangles drawn for them (touching neighbours of one state are one). */
+  /** Rectangles drawn for them (touching neighbours of one state, and a pixel's worth of slices, are one). */
   rects: number;
   instants: number;
   links: number;
@@ -86,53 +118,24 @@ export function visibleRows(scrollY: number, plotHeight: number, rowHeight: numb
 }
 
 const INSTANT_H = 4;
+const MAX_LINKS = 4000;
 
-// Scratch buffers reused across draws (no allocation per slice).
-let scratchRects = new Float64Array(4096 * 4);
-let scratchState = new Int32Array(4096);
-let scratchTicks = new Float64Array(4096 * 2);
-let scratchLinks = new Float64Array(1024 * 4);
-
-function ensureScratch(rects: number, ticks: number, links: number): void {
-  if (scratchState.length < rects) {
-    const size = Math.max(rects, scratchState.length * 2);
-    const r = new Float64Array(size * 4);
-    r.set(scratchRects);
-    scratchRects = r;
-    const st = new Int32Array(size);
-    st.set(scratchState);
-    scratchState = st;
-  }
-  if (scratchTicks.length < ticks * 2) {
-    const t = new Float64Array(Math.max(ticks * 2, scratchTicks.length * 2));
-    t.set(scratchTicks);
-    scratchTicks = t;
-  }
-  if (scratchLinks.length < links * 4) {
-    const l = new Float64Array(Math.max(links * 4, scratchLinks.length * 2));
-    l.set(scratchLinks);
-    scratchLinks = l;
-  }
-}
-
-function pushRect(count: number, state: number, x0: number, x1: number, y: number, h: number): number {
-  const j = count * 4;
-  scratchRects[j] = x0;
-  scratchRects[j + 1] = y;
-  scratchRects[j + 2] = x1 - x0;
-  scratchRects[j + 3] = h;
-  scratchState[count] = state;
-  return count + 1;
-}
+let image: PixelImage | null = null;
+let pixels: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+let line = new Uint32Array(0);
+let linkBuffer = new Float64Array(MAX_LINKS * 4);
 
 /**
- * Draws a decimated window of timeline slices: one row per track, slices coloured by state and
- * batched by colour (one path and one fill per colour), CPU samples as ticks on top of their row,
- * wakeup links as arrows from the waker's row to the woken slice, then labels, the time axis, the
- * selection and the live edge. Cost follows what is in view.
+ * Draws a decimated window of timeline slices: one row per track, slices coloured by state and CPU
+ * samples as ticks written straight into pixels (axis-aligned, opaque, snapped to device pixels: a
+ * row of pixels is one typed-array fill, far cheaper than the rasteriser's paths), then wakeup links
+ * as arrows from the waker's row to the woken slice, labels, the time axis, the selection and the
+ * live edge through the canvas API. A pixel shows one state: slices that end inside the pixel a run
+ * of slices ends in join that run. Cost follows what is in view.
  */
 export function renderTimeline(ctx: TimelineCanvas, input: TimelineRenderInput): TimelineDrawStats {
   const { data, width, height, labelWidth, axisHeight, rowHeight, viewport, rows, rowIndex, scrollY } = input;
+  const dpr = input.dpr ?? 1;
   const stats: TimelineDrawStats = { slices: 0, rects: 0, instants: 0, links: 0, labels: 0 };
   const plotX = labelWidth;
   const plotW = Math.max(width - labelWidth, 1);
@@ -143,46 +146,64 @@ export function renderTimeline(ctx: TimelineCanvas, input: TimelineRenderInput):
   const [firstRow, lastRow] = visibleRows(scrollY, plotH, rowHeight, rows.length);
   const rowTop = (r: number): number => axisHeight + r * rowHeight - scrollY;
 
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, width, height);
-  // Alternate row backgrounds.
-  ctx.fillStyle = '#f7f7f4';
-  ctx.beginPath();
-  for (let r = firstRow; r <= lastRow; r++) if (r % 2 === 1) ctx.rect(plotX, rowTop(r), plotW, rowHeight);
-  ctx.fill();
-  if (input.highlightTrack !== null) {
-    const r = rowIndex.get(input.highlightTrack);
-    if (r !== undefined && r >= firstRow && r <= lastRow) {
-      ctx.fillStyle = '#fff1c2';
-      ctx.fillRect(0, rowTop(r), width, rowHeight);
-    }
+
+  // --- the pixel layer: row backgrounds, slices, sample ticks ---------------------------------
+  const pw = Math.max(1, Math.round(plotW * dpr));
+  const ph = Math.max(1, Math.round(plotH * dpr));
+  if (!image || image.width !== pw || image.height !== ph) {
+    image = ctx.createImageData(pw, ph);
+    pixels = new Uint32Array(image.data.buffer, image.data.byteOffset, pw * ph);
+  }
+  const px = pixels;
+  px.fill(WHITE);
+  const band = (top: number, bottom: number, color: number, x0 = 0, x1 = pw): void => {
+    const y0 = Math.max(0, Math.round((top - axisHeight) * dpr));
+    const y1 = Math.min(ph, Math.round((bottom - axisHeight) * dpr));
+    const a = Math.max(0, x0);
+    const b = Math.min(pw, x1);
+    if (b <= a) return;
+    for (let y = y0; y < y1; y++) px.fill(color, y * pw + a, y * pw + b);
+  };
+  const highlightRow = input.highlightTrack !== null ? rowIndex.get(input.highlightTrack) : undefined;
+  for (let r = firstRow; r <= lastRow; r++) {
+    if (r === highlightRow) band(rowTop(r), rowTop(r) + rowHeight, HIGHLIGHT_ROW);
+    else if (r % 2 === 1) band(rowTop(r), rowTop(r) + rowHeight, ALT_ROW);
   }
 
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(plotX, axisHeight, plotW, plotH);
-  ctx.clip();
-
+  const labels: { text: string; x: number; y: number; w: number }[] = [];
+  let links = 0;
   if (data) {
     const strings = data.strings;
-    const colorOf = strings.map((str) => stateColor(str));
+    const colorOf = strings.map((str) => pixelOf(stateColor(str)));
     const sliceH = rowHeight - 6;
-    const labels: { text: string; x: number; y: number; w: number }[] = [];
-    let rects = 0;
-    let ticks = 0;
-    let links = 0;
     const left = plotX - 1;
     const right = plotX + plotW + 1;
+    if (line.length < pw) line = new Uint32Array(pw);
+    const ln = line;
+    const gap = Math.max(1, Math.round(dpr));
+    // One scanline per track: slices are filled into it, then it is copied to every pixel row of
+    // the track. The cost follows the width, not the number of slices.
+    const paint = (state: number, x0: number, x1: number): void => {
+      const a = Math.max(0, Math.round((x0 - plotX) * dpr));
+      let b = Math.min(pw, Math.round((x1 - plotX) * dpr));
+      if (b - a > 3 * dpr) b -= gap;
+      if (b <= a) b = Math.min(pw, a + 1);
+      if (b > a) ln.fill(colorOf[state] ?? WHITE, a, b);
+      stats.rects++;
+    };
     for (const track of data.tracks) {
       const r = rowIndex.get(track.id);
       if (r === undefined || r < firstRow || r > lastRow) continue;
       const y = rowTop(r) + 3;
+      ln.fill(r === highlightRow ? HIGHLIGHT_ROW : r % 2 === 1 ? ALT_ROW : WHITE, 0, pw);
       const s = track.slices;
       const starts = s.starts;
       const durations = s.durations;
       const states = s.states;
       const n = starts.length;
-      ensureScratch(rects + n, ticks + (track.instants?.times.length ?? 0), links + n);
       // Slices are in time order: skip to the first that ends after the view starts.
       let lo = 0;
       let hi = n;
@@ -191,10 +212,10 @@ export function renderTimeline(ctx: TimelineCanvas, input: TimelineRenderInput):
         if (starts[mid]! + durations[mid]! < viewport.t0) lo = mid + 1;
         else hi = mid;
       }
-      // Neighbours of one state that touch within half a pixel are drawn as one rectangle.
       let runState = -1;
       let runX0 = 0;
       let runX1 = 0;
+      let lastLinkX = -Infinity;
       for (let i = lo; i < n; i++) {
         const start = starts[i]!;
         if (start > viewport.t1) break;
@@ -202,13 +223,16 @@ export function renderTimeline(ctx: TimelineCanvas, input: TimelineRenderInput):
         let x1 = x0 + durations[i]! * k;
         if (x0 < left) x0 = left;
         if (x1 > right) x1 = right;
-        if (x1 - x0 < 0.75) x1 = x0 + 0.75;
         const state = states[i]!;
         stats.slices++;
         if (state === runState && x0 <= runX1 + 0.5) {
           if (x1 > runX1) runX1 = x1;
+        } else if (runState >= 0 && x1 <= Math.floor(runX1) + 1) {
+          // Ends inside the pixel the run ends in: one pixel shows one state (until the agent's
+          // answer for this zoom, decimated to the width, arrives).
+          if (x1 > runX1) runX1 = x1;
         } else {
-          if (runState >= 0) rects = pushRect(rects, runState, runX0, runX1, y, sliceH);
+          if (runState >= 0) paint(runState, runX0, runX1);
           runState = state;
           runX0 = x0;
           runX1 = x1;
@@ -216,90 +240,83 @@ export function renderTimeline(ctx: TimelineCanvas, input: TimelineRenderInput):
         const label = s.labels[i]!;
         if (label >= 0 && x1 - x0 > 40) labels.push({ text: strings[label] ?? '', x: x0, y: y + sliceH / 2, w: x1 - x0 });
         const link = s.links[i];
-        if (link) {
+        // One wakeup arrow per few pixels of a row: more would be noise, and costly to stroke.
+        if (link && x0 - lastLinkX >= 3 && links < MAX_LINKS) {
           const from = rowIndex.get(link.track);
           if (from !== undefined && from >= firstRow - 50 && from <= lastRow + 50) {
+            lastLinkX = x0;
             const at = links * 4;
-            scratchLinks[at] = xOf(link.time);
-            scratchLinks[at + 1] = rowTop(from) + rowHeight / 2;
-            scratchLinks[at + 2] = x0;
-            scratchLinks[at + 3] = y + sliceH / 2;
+            linkBuffer[at] = xOf(link.time);
+            linkBuffer[at + 1] = rowTop(from) + rowHeight / 2;
+            linkBuffer[at + 2] = x0;
+            linkBuffer[at + 3] = y + sliceH / 2;
             links++;
           }
         }
       }
-      if (runState >= 0) rects = pushRect(rects, runState, runX0, runX1, y, sliceH);
+      if (runState >= 0) paint(runState, runX0, runX1);
+      const y0 = Math.max(0, Math.round((y - axisHeight) * dpr));
+      const y1 = Math.min(ph, Math.round((y + sliceH - axisHeight) * dpr));
+      for (let yy = y0; yy < y1; yy++) px.set(ln.subarray(0, pw), yy * pw);
       const inst = track.instants;
       if (inst) {
         const times = inst.times;
-        const top = rowTop(r) + 0.5;
+        const t0 = Math.max(0, Math.round((rowTop(r) + 0.5 - axisHeight) * dpr));
+        const t1 = Math.min(ph, t0 + Math.round(INSTANT_H * dpr));
+        let last = -1;
         for (let i = 0; i < times.length; i++) {
           const t = times[i]!;
           if (t < viewport.t0 || t > viewport.t1) continue;
-          scratchTicks[ticks * 2] = xOf(t);
-          scratchTicks[ticks * 2 + 1] = top;
-          ticks++;
+          stats.instants++;
+          const x = Math.round((t - viewport.t0) * k * dpr);
+          if (x === last || x < 0 || x >= pw) continue;
+          last = x;
+          for (let yy = t0; yy < t1; yy++) {
+            const row = yy * pw + x;
+            for (let g = 0; g < gap && x + g < pw; g++) px[row + g] = TICK;
+          }
         }
       }
     }
-    stats.instants = ticks;
+  }
+  ctx.putImageData(image, Math.round(plotX * dpr), Math.round(axisHeight * dpr));
 
-    // Counting sort of the rectangles by state: one path and one fill per state.
-    const stateCount = strings.length + 1;
-    const counts = new Int32Array(stateCount + 1);
-    for (let i = 0; i < rects; i++) counts[Math.min(scratchState[i]!, stateCount - 1) + 1]!++;
-    for (let c = 0; c < stateCount; c++) counts[c + 1]! += counts[c]!;
-    const order = new Int32Array(rects);
-    const fill = counts.slice(0, stateCount);
-    for (let i = 0; i < rects; i++) order[fill[Math.min(scratchState[i]!, stateCount - 1)]!++] = i;
-    for (let c = 0; c < stateCount; c++) {
-      const from = counts[c]!;
-      const to = counts[c + 1]!;
-      if (from === to) continue;
-      ctx.fillStyle = colorOf[c] ?? '#999';
-      ctx.beginPath();
-      for (let k2 = from; k2 < to; k2++) {
-        const j = order[k2]! * 4;
-        const w = scratchRects[j + 2]!;
-        ctx.rect(scratchRects[j]!, scratchRects[j + 1]!, w > 2.5 ? w - 0.5 : w, scratchRects[j + 3]!);
-      }
-      ctx.fill();
-    }
-    stats.rects = rects;
-    if (ticks > 0) {
-      ctx.fillStyle = '#1d3f6e';
-      ctx.beginPath();
-      for (let i = 0; i < ticks; i++) ctx.rect(scratchTicks[i * 2]! - 0.5, scratchTicks[i * 2 + 1]!, 1, INSTANT_H);
-      ctx.fill();
-    }
-    if (labels.length) {
-      ctx.fillStyle = '#1b1b1b';
-      ctx.font = '10px ui-monospace, "DejaVu Sans Mono", monospace';
-      ctx.textBaseline = 'middle';
-      for (const l of labels) {
-        const fit = Math.floor((l.w - 6) / 6.1);
-        if (fit < 3) continue;
-        ctx.fillText(l.text.length > fit ? `${l.text.slice(0, fit - 1)}…` : l.text, Math.max(l.x, plotX) + 3, l.y);
-        stats.labels++;
-      }
-    }
-    if (links > 0) {
-      ctx.strokeStyle = 'rgb(120 40 160 / 0.85)';
-      ctx.fillStyle = 'rgb(120 40 160 / 0.85)';
-      ctx.lineWidth = 1;
-      ctx.beginPath();
-      for (let i = 0; i < links * 4; i += 4) {
-        ctx.moveTo(scratchLinks[i]!, scratchLinks[i + 1]!);
-        ctx.lineTo(scratchLinks[i + 2]!, scratchLinks[i + 3]!);
-      }
-      ctx.stroke();
-      ctx.beginPath();
-      for (let i = 0; i < links * 4; i += 4) arrowHead(ctx, scratchLinks[i]!, scratchLinks[i + 1]!, scratchLinks[i + 2]!, scratchLinks[i + 3]!);
-      ctx.fill();
-      stats.links = links;
+  // --- vector layer: links, labels, marks ------------------------------------------------------
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(plotX, axisHeight, plotW, plotH);
+  ctx.clip();
+  if (labels.length) {
+    ctx.fillStyle = '#1b1b1b';
+    ctx.font = '10px ui-monospace, "DejaVu Sans Mono", monospace';
+    ctx.textBaseline = 'middle';
+    for (const l of labels) {
+      const fit = Math.floor((l.w - 6) / 6.1);
+      if (fit < 3) continue;
+      ctx.fillText(l.text.length > fit ? `${l.text.slice(0, fit - 1)}…` : l.text, Math.max(l.x, plotX) + 3, l.y);
+      stats.labels++;
     }
   }
-
+  if (links > 0) {
+    ctx.strokeStyle = 'rgb(120 40 160 / 0.85)';
+    ctx.fillStyle = 'rgb(120 40 160 / 0.85)';
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    for (let i = 0; i < links * 4; i += 4) {
+      ctx.moveTo(linkBuffer[i]!, linkBuffer[i + 1]!);
+      ctx.lineTo(linkBuffer[i + 2]!, linkBuffer[i + 3]!);
+    }
+    ctx.stroke();
+    ctx.beginPath();
+    for (let i = 0; i < links * 4; i += 4) arrowHead(ctx, linkBuffer[i]!, linkBuffer[i + 1]!, linkBuffer[i + 2]!, linkBuffer[i + 3]!);
+    ctx.fill();
+    stats.links = links;
+  }
+  if (highlightRow !== undefined && highlightRow >= firstRow && highlightRow <= lastRow) {
+    ctx.strokeStyle = '#c98a00';
+    ctx.lineWidth = 2;
+    ctx.strokeRect(plotX + 1, rowTop(highlightRow) + 1, plotW - 2, rowHeight - 2);
+  }
   if (input.highlight) {
     const r = rowIndex.get(input.highlight.track);
     if (r !== undefined && r >= firstRow && r <= lastRow) {
@@ -320,7 +337,7 @@ export function renderTimeline(ctx: TimelineCanvas, input: TimelineRenderInput):
       ctx.fillRect(x0, axisHeight, x1 - x0, plotH);
       ctx.strokeStyle = 'rgb(179 64 15 / 0.8)';
       ctx.lineWidth = 1;
-      ctx.strokeRect(x0 + 0.5, axisHeight + 0.5, x1 - x0 - 1, plotH - 1);
+      ctx.strokeRect(x0 + 0.5, axisHeight + 0.5, Math.max(x1 - x0 - 1, 0), plotH - 1);
     }
   }
   if (input.end !== null && input.end >= viewport.t0 && input.end <= viewport.t1) {
@@ -342,7 +359,8 @@ export function renderTimeline(ctx: TimelineCanvas, input: TimelineRenderInput):
   for (let r = firstRow; r <= lastRow; r++) {
     const row = rows[r]!;
     const y = rowTop(r) + rowHeight / 2;
-    ctx.fillStyle = '#1d1f21';
+    if (y < axisHeight) continue;
+    ctx.fillStyle = r === highlightRow ? '#8a4b00' : '#1d1f21';
     ctx.fillText(fitText(row.label, labelWidth - 8, 6.2), 4, y - 5);
     ctx.fillStyle = '#6a6f75';
     ctx.fillText(fitText(row.detail, labelWidth - 8, 6.2), 4, y + 6);

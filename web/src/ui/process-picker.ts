@@ -66,16 +66,18 @@ export class ProcessPicker {
   private loading = false;
   private isOpen = false;
 
+  /** `prefix` keeps test ids apart when two pickers are on one page (the start form's is bare). */
   constructor(
     private readonly api: ProcessSource,
     private readonly onChange: (pids: number[]) => void,
+    private readonly prefix = '',
   ) {
     this.filter = h('input', {
       type: 'search',
       placeholder: 'Filter by pid, name or command line',
       'aria-label': 'Filter processes',
-      'aria-controls': 'process-list',
-      'data-testid': 'process-filter',
+      'aria-controls': `${prefix}process-list`,
+      'data-testid': `${prefix}process-filter`,
       oninput: () => this.render(),
       onkeydown: (e: Event) => {
         const k = (e as KeyboardEvent).key;
@@ -90,13 +92,13 @@ export class ProcessPicker {
         }
       },
     });
-    this.body = h('tbody', { id: 'process-list' });
+    this.body = h('tbody', { id: `${prefix}process-list` });
     this.body.addEventListener('keydown', (e) => this.key(e));
-    this.status = h('span', { class: 'picker-status', 'data-testid': 'process-status', 'aria-live': 'polite' });
-    this.element = h('section', { class: 'picker', 'data-testid': 'process-picker', 'aria-label': 'Processes' },
+    this.status = h('span', { class: 'picker-status', 'data-testid': `${prefix}process-status`, 'aria-live': 'polite' });
+    this.element = h('section', { class: 'picker', 'data-testid': `${prefix}process-picker`, 'aria-label': 'Processes' },
       h('div', { class: 'picker-bar' },
         this.filter,
-        h('button', { type: 'button', 'data-testid': 'process-refresh', onclick: () => void this.refresh() }, 'Refresh'),
+        h('button', { type: 'button', 'data-testid': `${prefix}process-refresh`, onclick: () => void this.refresh() }, 'Refresh'),
         this.status),
       h('div', { class: 'picker-table' },
         h('table', { role: 'grid', 'aria-multiselectable': 'true', 'aria-label': 'Processes: Enter chooses one, Space adds or removes one' },
@@ -245,7 +247,7 @@ export class ProcessPicker {
       row = h('tr', {
         tabindex: -1,
         'data-pid': pid === null ? 'all' : pid,
-        'data-testid': pid === null ? 'process-row-all' : `process-row-${pid}`,
+        'data-testid': pid === null ? `${this.prefix}process-row-all` : `${this.prefix}process-row-${pid}`,
         onclick: (e: Event) => {
           const m = e as MouseEvent;
           this.choose(pid, pid !== null && (m.ctrlKey || m.metaKey));

@@ -177,7 +177,7 @@ class FilterEditor {
   private readonly cgroup: HTMLInputElement;
 
   constructor(processes: ProcessSource, private readonly apply: (f: ProcessFilterRequest) => Promise<boolean>, private readonly onError: (e: unknown) => void) {
-    this.picker = new ProcessPicker(processes, () => {});
+    this.picker = new ProcessPicker(processes, () => {}, 'edit-');
     this.comm = h('input', { type: 'text', 'aria-label': 'Process name starts with', placeholder: 'name prefix', 'data-testid': 'edit-comm' });
     this.cgroup = h('input', { type: 'text', 'aria-label': 'In cgroup', placeholder: 'cgroup path', 'data-testid': 'edit-cgroup' });
     this.element = h('div', { class: 'filter-editor', hidden: true, 'data-testid': 'filter-editor' },

@@ -33,8 +33,10 @@ export function emptyStateMessage(input: EmptyStateInput): string | null {
   if (s.state === 'stopped') return `The session ended before any ${what} were recorded${s.endReason ? ` (${s.endReason})` : ''}.`;
   if (s.targetExited) return `The target exited before any ${what} were recorded.`;
   if (s.state === 'paused') return `Paused — no ${what} yet. Resume to record.`;
-  if (input.windows === 0 && s.state !== 'running') return 'Starting…';
-  if (input.windows === 0) return `Waiting for the first window (every ${s.windowSeconds} s)…`;
+  // Windows without any event may not reach the model at all: the session's running time counts them.
+  const windowsSeen = Math.max(input.windows, s.windowSeconds > 0 ? Math.floor(s.elapsedSeconds / s.windowSeconds) : 0);
+  if (windowsSeen === 0 && s.state !== 'running') return 'Starting…';
+  if (windowsSeen === 0) return `Waiting for the first window (every ${s.windowSeconds} s)…`;
 
   const kernelThreads = input.processes.filter((p) => pids.includes(p.pid) && isKernelThread(p));
   if (kernelThreads.length > 0) {
@@ -43,9 +45,10 @@ export function emptyStateMessage(input: EmptyStateInput): string | null {
       + 'Kernel threads have no user stacks and are mostly asleep: only their kernel stacks appear, while they run.';
   }
   const filtered = pids.length > 0 || !!s.filter?.comm || !!s.filter?.cgroup;
-  if (input.trailingEmpty >= IDLE_HINT_WINDOWS && filtered) {
+  const idleWindows = Math.max(input.trailingEmpty, windowsSeen);
+  if (idleWindows >= IDLE_HINT_WINDOWS && filtered) {
     const why = what === 'samples' ? 'did not run on a CPU — the process is idle' : 'recorded nothing — the process is idle';
-    return `No ${what} after ${input.trailingEmpty} windows: ${target} ${why}. `
+    return `No ${what} after ${idleWindows} windows: ${target} ${why}. `
       + 'Choose a busier process or all processes; a kernel thread has no user stacks.';
   }
   if (filtered) return `No ${what} yet — ${pids.length === 1 ? 'the process is' : 'the processes are'} idle.`;

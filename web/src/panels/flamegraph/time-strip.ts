@@ -105,7 +105,7 @@ export class TimeStrip {
       ctx.fillStyle = '#8a8f95';
       ctx.font = '11px system-ui, sans-serif';
       ctx.textBaseline = 'middle';
-      ctx.fillText('No windows yet', 6, barsH / 2);
+      ctx.fillText('Nothing recorded yet', 6, barsH / 2);
       return;
     }
     const scale = stripScale(span, width);

@@ -311,7 +311,7 @@ class TimelinePanel implements Panel {
     }
     const t0 = performance.now();
     const stats = renderTimeline(ctx, {
-      data: this.data, width, height, labelWidth: LABEL_W, axisHeight: AXIS_H, rowHeight: ROW_H, viewport: v,
+      data: this.data, width, height, dpr, labelWidth: LABEL_W, axisHeight: AXIS_H, rowHeight: ROW_H, viewport: v,
       rows: this.rows, rowIndex: this.rowIndex, scrollY: this.scrollY,
       selection: this.dragSelection ?? this.ctx.selection.range,
       highlight: this.detail ? { track: this.detail.track, start: this.detail.slice?.start ?? this.detail.at } : null,
