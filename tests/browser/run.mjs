@@ -162,6 +162,7 @@ before(async () => {
   assert.ok(existsSync(BINARY), `SYSTEMSCOPE_BINARY=${BINARY} does not exist: run 'make build'`);
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
   mkdirSync(ARTIFACTS, { recursive: true });
+  rmSync(join(ARTIFACTS, 'ui-failure.png'), { force: true });
   state.work = mkdtempSync(join(tmpdir(), 'systemscope-browser-'));
 });
 
@@ -398,7 +399,7 @@ test('a workspace on a live CPU session, in the browser', { timeout: 360_000 }, 
     await waitFor('the second panel drawn as a diff', async () => (await canvas2.getAttribute('data-colouring')) === 'diff', 10_000);
     assert.ok(h.requestsTo(`/models/${FG}`, since).some((r) => r.query.has('baseline.t0')), 'a diff query with a baseline range');
     await h.inPanel(second, 'orientation').click();
-    assert.equal(await canvas2.getAttribute('data-orientation'), 'icicle');
+    await waitFor('the second panel drawn as an icicle', async () => (await canvas2.getAttribute('data-orientation')) === 'icicle', 5000);
     assert.ok(Number(await h.inPanel(FG, 'flamegraph-canvas').getAttribute('data-total-samples')) > 0);
     assert.match(new URL(page.url()).searchParams.get('panels'), /cpu\.flamegraph,cpu\.flamegraph~2/);
     await page.screenshot({ path: join(ARTIFACTS, 'ui-two-panels.png') });
@@ -406,6 +407,36 @@ test('a workspace on a live CPU session, in the browser', { timeout: 360_000 }, 
     await h.inPanel(FG, 'range-clear').click();
     await waitFor('live again', async () => (await h.inPanel(FG, 'flamegraph-canvas').getAttribute('data-mode')) === 'live', 5000);
     await h.inPanel(second, 'panel-close').click();
+  });
+
+  await step(t, 'a flame graph diffed against another session’s', async () => {
+    const other = await api('/api/sessions', {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pid, detached: true, durationSeconds: 60 }),
+    });
+    assert.equal(other.status, 201, JSON.stringify(other.body));
+    const otherId = other.body.id;
+    try {
+      await waitFor('history in the other session', async () => {
+        const r = await api(`/api/sessions/${otherId}/models/cpu.flamegraph?t0=0`);
+        return r.status === 200 && r.body.totalSamples > 0;
+      }, 15_000, 500);
+      const since = Date.now();
+      await h.inPanel(FG, 'compare-mode').selectOption('session');
+      const choice = `${otherId}/cpu.flamegraph`;
+      await waitFor('the other session offered', async () => (await h.inPanel(FG, 'compare-session').locator('option').evaluateAll((os) => os.map((o) => o.value))).includes(choice), 10_000);
+      await h.inPanel(FG, 'compare-session').selectOption(choice);
+      const canvas = h.inPanel(FG, 'flamegraph-canvas');
+      await waitFor('the graph drawn as a diff', async () => (await canvas.getAttribute('data-colouring')) === 'diff' && (await canvas.getAttribute('data-mode')) === 'diff', 10_000);
+      const q = h.requestsTo(`/models/${FG}`, since).find((r) => r.query.get('baseline.session') === otherId);
+      assert.ok(q, 'a query with baseline.session');
+      assert.equal(q.query.get('baseline.model'), 'cpu.flamegraph');
+      await page.screenshot({ path: join(ARTIFACTS, 'ui-diff-sessions.png') });
+      await h.inPanel(FG, 'compare-mode').selectOption('off');
+      await waitFor('live again', async () => (await canvas.getAttribute('data-mode')) === 'live', 5000);
+    } finally {
+      await api(`/api/sessions/${otherId}`, { method: 'DELETE' });
+    }
   });
 
   await step(t, 'changing the processes of a running session asks first', async () => {

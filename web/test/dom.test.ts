@@ -4,6 +4,7 @@ import type { Capabilities, ModelInfo, ProcessInfo, SourceDescriptor, StartSessi
 import { Workspace } from '../src/app/workspace';
 import { ProcessPicker } from '../src/ui/process-picker';
 import { SessionBar } from '../src/ui/session-bar';
+import { SessionsList } from '../src/ui/sessions-list';
 import { StartForm } from '../src/ui/start-form';
 import { session } from './fixtures';
 
@@ -205,5 +206,32 @@ describe('session bar', () => {
     bar.update(session('s1', [], { state: 'stopped', elapsedSeconds: 12.4, endReason: 'nobody viewed it for 30 s', sources: source(1400, 6) }));
     expect(byId(el, 'session-ended').textContent).toContain('nobody viewed it for 30 s');
     expect((byId(el, 'stop') as HTMLButtonElement).disabled).toBe(true);
+  });
+});
+
+describe('cost when idle', () => {
+  it('polls the sessions list only while it is shown and the page is visible', async () => {
+    vi.useFakeTimers();
+    try {
+      let calls = 0;
+      const list = new SessionsList({ sessions: () => { calls++; return Promise.resolve([]); } }, { open: () => {}, stop: () => Promise.resolve() });
+      let hidden = false;
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+      vi.advanceTimersByTime(10_000);
+      expect(calls).toBe(0);
+      list.setShown(true);
+      await vi.advanceTimersByTimeAsync(9_100);
+      expect(calls).toBe(4);
+      hidden = true;
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(calls).toBe(4);
+      hidden = false;
+      list.setShown(false);
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(calls).toBe(4);
+    } finally {
+      vi.useRealTimers();
+      delete (document as { hidden?: boolean }).hidden;
+    }
   });
 });

@@ -30,7 +30,14 @@ export function emptyStateMessage(input: EmptyStateInput): string | null {
   if (!s) return 'No session.';
   const pids = s.filter?.pids ?? [];
   const target = pids.length === 1 ? `pid ${pids[0]}` : pids.length > 1 ? 'the chosen processes' : 'the filtered processes';
-  if (s.state === 'stopped') return `The session ended before any ${what} were recorded${s.endReason ? ` (${s.endReason})` : ''}.`;
+  if (s.state === 'stopped') {
+    const reason = s.endReason ? ` (${s.endReason})` : '';
+    const observed = (s.sources ?? []).some((src) => src.counters.some((c) => c.kind === 'events' && c.value > 0));
+    // Joined after it stopped: the agent keeps no model of a stopped session.
+    return observed
+      ? `The session has stopped${reason}. The agent keeps no data of a stopped session, so there is nothing to show here.`
+      : `The session ended before any ${what} were recorded${reason}.`;
+  }
   if (s.targetExited) return `The target exited before any ${what} were recorded.`;
   if (s.state === 'paused') return `Paused — no ${what} yet. Resume to record.`;
   // Windows without any event may not reach the model at all: the session's running time counts them.

@@ -71,6 +71,7 @@ const ROW = DEFAULT_STYLE.rowHeight;
  * diff colouring. Drawing happens in requestAnimationFrame only when something changed.
  */
 export class FlameView {
+  private readonly resizes = new ResizeObserver(() => this.invalidate());
   readonly element: HTMLDivElement;
   readonly canvas: HTMLCanvasElement;
   private readonly tooltip: HTMLDivElement;
@@ -127,7 +128,13 @@ export class FlameView {
       if (e.key === 'Escape') this.zoomTo(0);
       else if (e.key === 'Enter' && e.shiftKey && this.model && this.zoom > 0) this.options.onFunction?.(this.model.frames[this.zoom]!);
     });
-    new ResizeObserver(() => this.invalidate()).observe(this.element);
+    this.resizes.observe(this.element);
+  }
+
+  dispose(): void {
+    this.resizes.disconnect();
+    if (this.drawPending) cancelAnimationFrame(this.drawPending);
+    this.drawPending = 0;
   }
 
   get currentModel(): FlameGraphModel | null {

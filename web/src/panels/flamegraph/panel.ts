@@ -224,6 +224,8 @@ class FlameGraphPanel implements Panel {
   dispose(): void {
     for (const u of this.unsubscribe) u();
     this.inflight?.abort();
+    for (const v of [this.main, this.callers, this.callees]) v.dispose();
+    this.strip.dispose();
   }
 
   // --- what is shown ------------------------------------------------------------------------

@@ -20,6 +20,7 @@ export function stripScale(span: TimeRange | null, width: number): { x: (t: numb
  * Shift+arrows extend it, Escape clears.
  */
 export class TimeStrip {
+  private readonly resizes = new ResizeObserver(() => this.invalidate());
   readonly element: HTMLElement;
   readonly canvas: HTMLCanvasElement;
   private windows: WindowSeries | null = null;
@@ -46,7 +47,13 @@ export class TimeStrip {
       this.invalidate();
     });
     this.element.addEventListener('keydown', (e) => this.key(e));
-    new ResizeObserver(() => this.invalidate()).observe(this.element);
+    this.resizes.observe(this.element);
+  }
+
+  dispose(): void {
+    this.resizes.disconnect();
+    if (this.pending) cancelAnimationFrame(this.pending);
+    this.pending = 0;
   }
 
   setWindows(windows: WindowSeries): void {

@@ -22,6 +22,7 @@ const AXIS_BOTTOM = 16;
  * (log scale, so rare slow ones show). Dragging across it selects a time range for every panel.
  */
 class HeatmapPanel implements Panel {
+  private readonly resizes = new ResizeObserver(() => this.invalidate());
   private readonly canvas: HTMLCanvasElement;
   private readonly wrap: HTMLElement;
   private readonly status: HTMLElement;
@@ -64,7 +65,7 @@ class HeatmapPanel implements Panel {
     this.canvas.addEventListener('mouseleave', () => {
       this.tooltip.hidden = true;
     });
-    new ResizeObserver(() => this.invalidate()).observe(this.wrap);
+    this.resizes.observe(this.wrap);
     ctx.expose({ state: () => ({ columns: this.columns()?.starts.length ?? 0, queries: this.runner.count, error: this.error }) });
     this.invalidate();
   }
@@ -75,6 +76,8 @@ class HeatmapPanel implements Panel {
   }
 
   dispose(): void {
+    this.resizes.disconnect();
+    if (this.pending) cancelAnimationFrame(this.pending);
     for (const u of this.unsubscribe) u();
     this.runner.dispose();
     this.chip.dispose();

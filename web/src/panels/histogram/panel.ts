@@ -54,6 +54,7 @@ export function usedBuckets(groups: readonly HistogramGroup[], n: number): [numb
 
 /** Latency (or size) distributions: log2 bars per group with p50, p99 and max marked. */
 class HistogramPanel implements Panel {
+  private readonly resizes = new ResizeObserver(() => this.invalidate());
   private readonly list: HTMLElement;
   private readonly status: HTMLElement;
   private readonly chip: RangeChip;
@@ -85,7 +86,7 @@ class HistogramPanel implements Panel {
     );
     const r = ctx.selection.range;
     if (r) this.runner.request({ t0: r.t0, t1: r.t1 });
-    new ResizeObserver(() => this.invalidate()).observe(this.list);
+    this.resizes.observe(this.list);
     ctx.expose({ state: () => ({ view: this.view(), queries: this.runner.count, error: this.error }) });
     this.invalidate();
   }
@@ -96,6 +97,8 @@ class HistogramPanel implements Panel {
   }
 
   dispose(): void {
+    this.resizes.disconnect();
+    if (this.pending) cancelAnimationFrame(this.pending);
     for (const u of this.unsubscribe) u();
     this.runner.dispose();
     this.chip.dispose();

@@ -46,6 +46,7 @@ export function orderTracks(tracks: readonly TimelineTrack[], filter: string): T
  * slice's details (`?track&at`): its stack and its waker.
  */
 class TimelinePanel implements Panel {
+  private readonly resizes = new ResizeObserver(() => this.invalidate(true));
   private readonly canvas: HTMLCanvasElement;
   private readonly wrap: HTMLElement;
   private readonly details: HTMLElement;
@@ -111,7 +112,7 @@ class TimelinePanel implements Panel {
       this.tooltip.hidden = true;
     });
     this.wrap.addEventListener('keydown', (e) => this.key(e));
-    new ResizeObserver(() => this.invalidate(true)).observe(this.wrap);
+    this.resizes.observe(this.wrap);
     this.unsubscribe.push(
       ctx.onModelChange(() => this.onTracks()),
       ctx.selection.subscribe(() => this.invalidate(false)),
@@ -152,6 +153,8 @@ class TimelinePanel implements Panel {
   }
 
   dispose(): void {
+    this.resizes.disconnect();
+    if (this.pending) cancelAnimationFrame(this.pending);
     for (const u of this.unsubscribe) u();
     this.inflight?.abort();
     this.detailAbort?.abort();
