@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ProcessInfo } from '../src/api/types';
 import { formatCount, formatPercent } from '../src/panels/flamegraph/view';
 import { filterProcesses } from '../src/ui/process-picker';
-import { formatElapsed } from '../src/ui/stats-bar';
+import { formatElapsed } from '../src/ui/format';
 
 const proc = (pid: number, name: string, commandLine: string): ProcessInfo => ({ pid, name, commandLine, cpuPercent: 0, threads: 1, rssBytes: 0 });
 

@@ -1,4 +1,4 @@
-import type { FlameGraphUpdate, ProblemDetails, ProcessInfo, Session, StartSessionRequest } from './types';
+import type { Capabilities, ProblemDetails, ProcessFilterRequest, ProcessInfo, Session, StartSessionRequest } from './types';
 
 /** An API call that failed: carries the problem details the agent sent (title + detail). */
 export class ApiError extends Error {
@@ -17,12 +17,13 @@ export class ApiError extends Error {
   }
 }
 
-/** What the stream of a flame graph needs to ask for only what changed since. */
-export interface FlameGraphCursor {
-  epoch: number;
-  version: number;
-  nodes: number;
-  frames: number;
+/** Query parameters of a model request (`?t0=…&t1=…`); undefined values are left out. */
+export type QueryParams = Record<string, string | number | boolean | undefined>;
+
+/** A model's answer and the cursor the client holds after it (the `X-Model-Cursor` header). */
+export interface ModelResponse<T = unknown> {
+  body: T;
+  cursor: string | null;
 }
 
 /**
@@ -79,23 +80,42 @@ export class ApiClient {
     return this.request<Session>('POST', `/api/sessions/${encodeURIComponent(id)}/reset`);
   }
 
-  retarget(id: string, pid: number | null): Promise<Session> {
-    return this.request<Session>('PUT', `/api/sessions/${encodeURIComponent(id)}/target`, { pid });
+  setFilter(id: string, filter: ProcessFilterRequest): Promise<Session> {
+    return this.request<Session>('PUT', `/api/sessions/${encodeURIComponent(id)}/filter`, filter);
   }
 
-  /** The whole flame graph, or only what changed since `since` when given. */
-  flameGraph(id: string, since?: FlameGraphCursor): Promise<FlameGraphUpdate> {
-    let path = `/api/sessions/${encodeURIComponent(id)}/flamegraph`;
-    if (since) {
-      path += `?epoch=${since.epoch}&version=${since.version}&nodes=${since.nodes}&frames=${since.frames}`;
+  capabilities(): Promise<Capabilities> {
+    return this.request<Capabilities>('GET', '/api/capabilities');
+  }
+
+  /**
+   * One model of a session: its live view (whole, or since `cursor`), or with parameters a query
+   * such as a time range. Only the live-model binding calls this: panels go through it.
+   */
+  async model<T>(id: string, model: string, params: QueryParams = {}, signal?: AbortSignal): Promise<ModelResponse<T>> {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(params)) {
+      if (value !== undefined) query.set(key, String(value));
     }
-    return this.request<FlameGraphUpdate>('GET', path);
+    const qs = query.toString();
+    const path = `/api/sessions/${encodeURIComponent(id)}/models/${encodeURIComponent(model)}${qs ? `?${qs}` : ''}`;
+    const response = await this.send('GET', path, undefined, signal);
+    const text = await response.text();
+    return { body: (text ? JSON.parse(text) : undefined) as T, cursor: response.headers.get('X-Model-Cursor') };
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.send(method, path, body);
+    if (response.status === 204) return undefined as T;
+    const text = await response.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  private async send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (this.token) headers['Authorization'] = `Bearer ${this.token}`;
     const init: RequestInit = { method, headers };
+    if (signal) init.signal = signal;
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
@@ -105,13 +125,12 @@ export class ApiClient {
     try {
       response = await fetch(this.base + path, init);
     } catch (e) {
+      if (signal?.aborted) throw e;
       throw new ApiError(0, 'The agent cannot be reached', e instanceof Error ? e.message : String(e));
     }
 
     if (!response.ok) throw await toApiError(response);
-    if (response.status === 204) return undefined as T;
-    const text = await response.text();
-    return (text ? JSON.parse(text) : undefined) as T;
+    return response;
   }
 }
 

@@ -1,24 +1,69 @@
-// Wire types of the agent's HTTP API (docs/api.md). Names follow the JSON (camelCase).
+// Wire types of the agent's HTTP API (docs/api.md). Names follow the JSON (camelCase). Times in
+// models are ns since the session started; durations are ns unless a model's `unit` says otherwise.
 
 export type SessionState = 'starting' | 'running' | 'paused' | 'stopped';
+
+export type CounterKind = 'events' | 'lost' | 'info';
+
+export interface Counter {
+  name: string;
+  value: number;
+  kind: CounterKind | string;
+  description?: string | null;
+}
+
+export interface SessionSource {
+  id: string;
+  title: string;
+  layer: string;
+  implicit: boolean;
+  /** Every option, as applied. */
+  options: Record<string, unknown>;
+  mechanisms: string[];
+  counters: Counter[];
+}
+
+export interface ModelInfo {
+  id: string;
+  type: string;
+  title: string;
+  unit: string;
+  sources: string[];
+  version: number;
+}
+
+export interface Lease {
+  kind: 'viewed' | 'detached' | 'owned' | string;
+  graceSeconds: number;
+  durationSeconds: number | null;
+  viewers: number;
+  endsInSeconds: number | null;
+}
+
+export interface SessionFilter {
+  pids: number[];
+  cgroup: string | null;
+  comm: string | null;
+  description: string;
+}
 
 export interface Session {
   id: string;
   state: SessionState;
-  sources: string[];
-  /** null: all processes. */
-  pid: number | null;
-  frequencyHz: number;
   startedAt: string;
+  /** Running time: paused time left out. */
   elapsedSeconds: number;
-  /** Samples in the current profile (since the last reset or retarget). */
-  profileSamples: number;
-  /** Samples since the session started. */
-  collectedSamples: number;
-  lostSamples: number;
-  /** The profiled process exited; the profile is kept. */
+  windowSeconds: number;
+  filter: SessionFilter;
+  /** Every pid of the filter has exited; models are kept. */
   targetExited: boolean;
-  modelVersion: number;
+  sources: SessionSource[];
+  models: ModelInfo[];
+  lease: Lease;
+  memory: { budgetBytes: number; retainedBytes: number; droppedHistory: number };
+  loop: { lateBatches: number; analysisErrors: number; lastError: string | null };
+  /** When stopped: why (stopped by a user, lease expired, duration reached). */
+  endReason: string | null;
 }
 
 export interface ProcessInfo {
@@ -30,10 +75,60 @@ export interface ProcessInfo {
   rssBytes: number;
 }
 
+/** One option a source declares (GET /api/capabilities). */
+export type OptionDescriptor =
+  | (OptionBase & { kind: 'integer' | 'number'; min?: number | null; max?: number | null; default: number })
+  | (OptionBase & { kind: 'boolean'; default: boolean })
+  | (OptionBase & { kind: 'choices'; choices: string[]; default: string[] });
+
+interface OptionBase {
+  name: string;
+  flag?: string;
+  description: string;
+  unit?: string | null;
+}
+
+export interface SourceDescriptor {
+  id: string;
+  title: string;
+  layer: string;
+  description: string;
+  implicit: boolean;
+  available: boolean;
+  mechanisms: string[];
+  reason: string | null;
+  detail: string | null;
+  options: OptionDescriptor[];
+}
+
+export interface Capabilities {
+  kernel: { release: string; btf: boolean; tracefs: boolean; bpffs: boolean; cpus: number };
+  features: { id: string; available: boolean; detail: string | null }[];
+  sources: SourceDescriptor[];
+}
+
+export interface ProcessFilterRequest {
+  pids?: number[];
+  cgroup?: string;
+  comm?: string;
+}
+
 export interface StartSessionRequest {
-  sources: string[];
-  pid?: number;
-  frequency?: number;
+  sources?: (string | { id: string; options?: Record<string, unknown> })[];
+  filter?: ProcessFilterRequest;
+  windowSeconds?: number;
+  includeAgent?: boolean;
+  memoryBudgetMiB?: number;
+  detached?: boolean;
+  durationSeconds?: number;
+  graceSeconds?: number;
+}
+
+/** One `event: update` of a session stream. */
+export interface StreamMessage {
+  session: Session;
+  /** Model id → its change since the previous message on this connection (the first: whole). */
+  models: Record<string, unknown>;
 }
 
 /** Frame kinds as the agent numbers them (FrameKind in SystemScope.Core). */
@@ -44,14 +139,27 @@ export const FrameKind = {
   Native: 3,
   Jit: 4,
   Unknown: 5,
+  /** A synthetic leaf such as `[blocked D]` or `[runnable]` (off-CPU and wall-clock graphs). */
+  State: 6,
 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
+
+/** Per-window history of a flame graph (the time strip): windows from `baseSeq` are new. */
+export interface FlameGraphWindows {
+  firstSeq: number;
+  baseSeq: number;
+  starts: number[];
+  ends: number[];
+  totals: number[];
+}
 
 /**
  * A call tree in columns, whole (`full`) or as the change since what the client holds: frames and
  * nodes appended from `frameBase` and `nodeBase`, and new totals for older nodes that changed.
  */
 export interface FlameGraphUpdate {
+  kind?: 'live' | 'range' | 'diff';
+  unit?: string;
   epoch: number;
   version: number;
   full: boolean;
@@ -68,12 +176,162 @@ export interface FlameGraphUpdate {
   updatedNodes: number[];
   updatedTotals: number[];
   updatedSelfs: number[];
+  windows?: FlameGraphWindows;
+  droppedWindows?: number;
 }
 
-/** One `event: update` of a session stream: the session and one entry per model it produces. */
-export interface StreamUpdate {
-  session: Session;
-  [modelType: string]: unknown;
+export interface TimeRange {
+  t0: number;
+  t1: number;
+}
+
+/** `?t0&t1` (kind range) or with a baseline (kind diff): a whole tree, plus the baseline's values. */
+export interface FlameGraphQueryResult extends FlameGraphUpdate {
+  kind: 'range' | 'diff';
+  range: TimeRange & { windows: number };
+  baseline?: TimeRange & { windows: number };
+  baselineOf?: string;
+  baselineTotal?: number;
+  baselineTotals?: number[];
+  baselineSelfs?: number[];
+}
+
+export interface HistogramGroup {
+  key: string;
+  label: string;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  buckets: number[];
+}
+
+export interface HistogramView {
+  kind: 'live' | 'range';
+  unit: string;
+  version: number;
+  scale: 'log2' | string;
+  /** Lower bound of each bucket; bucket i = [bounds[i], bounds[i+1]). */
+  bounds: number[];
+  groups: HistogramGroup[];
+}
+
+export interface HeatmapView {
+  kind: 'live' | 'range';
+  unit: string;
+  version: number;
+  scale: 'log2' | string;
+  bounds: number[];
+  firstSeq: number;
+  baseSeq: number;
+  columns: { starts: number[]; ends: number[]; counts: number[][] };
+  max: number;
+}
+
+export interface TableColumn {
+  name: string;
+  title: string;
+  type: 'int' | 'float' | 'string';
+  unit: string | null;
+}
+
+export interface TableView {
+  kind: 'live' | string;
+  version: number;
+  columns: TableColumn[];
+  rows: (number | string | null)[][];
+  totalRows: number;
+  truncated: boolean;
+}
+
+export interface TimelineTrack {
+  id: string;
+  kind: 'thread' | string;
+  pid?: number;
+  tid?: number;
+  name: string;
+  process?: string;
+  start: number;
+  /** When the thread exited (its track ends there). */
+  end: number | null;
+}
+
+export interface TimelineSummary {
+  kind: 'live';
+  version: number;
+  end: number;
+  tracks: TimelineTrack[];
+  slices: number;
+  dropped: number;
+  capped: number;
+  capPerSecond: number;
+}
+
+export interface TimelineLink {
+  track: string;
+  time: number;
+  kind: 'wokenBy' | string;
+}
+
+export interface TimelineTrackWindow {
+  id: string;
+  slices: {
+    starts: number[];
+    durations: number[];
+    states: number[];
+    labels: number[];
+    cpus: number[];
+    merged: number[];
+    links: (TimelineLink | null)[];
+  };
+  instants?: { times: number[]; kinds: number[]; labels: number[] };
+}
+
+export interface TimelineWindow {
+  kind: 'window';
+  t0: number;
+  t1: number;
+  px: number;
+  strings: string[];
+  tracks: TimelineTrackWindow[];
+}
+
+export interface StackFrame {
+  name: string;
+  module?: string | null;
+  kind?: number;
+}
+
+export interface TimelineSliceDetail {
+  kind: 'slice';
+  start: number;
+  duration: number;
+  state: string;
+  label?: string | null;
+  cpu?: number | null;
+  stack?: StackFrame[];
+  waker?: { pid: number; tid: number; name: string; stack?: StackFrame[] };
+}
+
+export interface BreakdownThread {
+  pid: number;
+  tid: number;
+  name: string;
+  wall: number;
+  states: Record<string, number>;
+  topFunctions: { name: string; value: number }[];
+  topBlocking: { frames: string[]; value: number }[];
+}
+
+export interface BreakdownView {
+  kind: 'range' | 'live' | string;
+  t0?: number;
+  t1?: number;
+  unit: string;
+  threads: BreakdownThread[];
 }
 
 /** RFC 9457 problem details. */

@@ -1,14 +1,16 @@
 import type { FlameGraphUpdate } from '../api/types';
-import type { FlameGraphCursor } from '../api/client';
 
-/** What happened to an update handed to {@link FlameGraphModel.apply}. */
-export type ApplyResult =
-  /** The model now matches the update's version. */
-  | 'applied'
-  /** The update is older than what the model holds (it overlapped a resync): nothing to do. */
-  | 'stale'
-  /** The update does not follow what the model holds (other epoch, a gap, bad columns): resync. */
-  | 'resync';
+import type { ApplyResult } from '../live/live-model';
+
+export type { ApplyResult };
+
+/** What a client of a flame graph holds: the agent answers what changed since. */
+export interface FlameGraphCursor {
+  epoch: number;
+  version: number;
+  nodes: number;
+  frames: number;
+}
 
 /**
  * The call tree behind a flame graph, held in typed arrays and kept current by applying the agent's

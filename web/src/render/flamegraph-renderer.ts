@@ -46,17 +46,19 @@ export interface RenderInput {
   matched: Uint8Array | null;
   /** Index into `vis` of the hovered frame, or -1. */
   hover: number;
+  /** Root at the top (icicle) instead of the bottom (flame graph). */
+  icicle?: boolean;
   style?: FlameGraphStyle;
 }
 
-/** Top edge (CSS px) of a row: classic flame graph, root at the bottom. */
-export function rowTop(depth: number, height: number, rowHeight: number): number {
-  return height - (depth + 1) * rowHeight;
+/** Top edge (CSS px) of a row: flame graph (root at the bottom) or icicle (root at the top). */
+export function rowTop(depth: number, height: number, rowHeight: number, icicle = false): number {
+  return icicle ? depth * rowHeight : height - (depth + 1) * rowHeight;
 }
 
 /** Row under a y coordinate (CSS px); may be out of range. */
-export function rowAt(y: number, height: number, rowHeight: number): number {
-  return Math.floor((height - y) / rowHeight);
+export function rowAt(y: number, height: number, rowHeight: number, icicle = false): number {
+  return icicle ? Math.floor(y / rowHeight) : Math.floor((height - y) / rowHeight);
 }
 
 const LABEL_PAD = 3;
@@ -73,6 +75,7 @@ export function renderFlameGraph(ctx: Canvas2D, input: RenderInput): void {
   const { vis, width, height, dpr, matched } = input;
   const style = input.style ?? DEFAULT_STYLE;
   const rowH = style.rowHeight;
+  const icicle = input.icicle ?? false;
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, width, height);
   const n = vis.count;
@@ -97,7 +100,7 @@ export function renderFlameGraph(ctx: Canvas2D, input: RenderInput): void {
     const from = starts[c]!;
     const to = starts[c + 1]!;
     if (from === to) continue;
-    drawBatch(ctx, vis, from, to, PALETTE[c]!, height, rowH);
+    drawBatch(ctx, vis, from, to, PALETTE[c]!, height, rowH, icicle);
   }
 
   // Ancestors of the zoomed frame: a translucent veil over their full-width bars.
@@ -106,7 +109,7 @@ export function renderFlameGraph(ctx: Canvas2D, input: RenderInput): void {
     ctx.fillStyle = '#ffffff';
     ctx.beginPath();
     for (let i = 0; i < vis.ancestorCount; i++) {
-      ctx.rect(0, rowTop(vis.depth[i]!, height, rowH), width, rowH - 1);
+      ctx.rect(0, rowTop(vis.depth[i]!, height, rowH, icicle), width, rowH - 1);
     }
     ctx.fill();
     ctx.globalAlpha = 1;
@@ -124,14 +127,14 @@ export function renderFlameGraph(ctx: Canvas2D, input: RenderInput): void {
     const fit = Math.floor((w - LABEL_PAD * 2) / charW);
     const label = fitLabel(input.labelOfNode(vis.nodes[i]!), fit);
     if (label === '') continue;
-    ctx.fillText(label, vis.x[i]! + LABEL_PAD, rowTop(vis.depth[i]!, height, rowH) + rowH / 2);
+    ctx.fillText(label, vis.x[i]! + LABEL_PAD, rowTop(vis.depth[i]!, height, rowH, icicle) + rowH / 2);
   }
 
   if (input.hover >= 0 && input.hover < n) {
     const i = input.hover;
     ctx.strokeStyle = style.hoverColor;
     ctx.lineWidth = 1.5;
-    ctx.strokeRect(vis.x[i]! + 0.75, rowTop(vis.depth[i]!, height, rowH) + 0.75, Math.max(vis.w[i]! - 1.5, 1), rowH - 2.5);
+    ctx.strokeRect(vis.x[i]! + 0.75, rowTop(vis.depth[i]!, height, rowH, icicle) + 0.75, Math.max(vis.w[i]! - 1.5, 1), rowH - 2.5);
   }
 }
 
@@ -143,6 +146,7 @@ function drawBatch(
   color: string,
   height: number,
   rowH: number,
+  icicle: boolean,
 ): void {
   ctx.fillStyle = color;
   ctx.beginPath();
@@ -150,7 +154,7 @@ function drawBatch(
     const i = colorOrder[k]!;
     const w = vis.w[i]!;
     // A one-pixel gap between neighbours once frames are wide enough to show it.
-    ctx.rect(vis.x[i]!, rowTop(vis.depth[i]!, height, rowH), w > 3 ? w - 1 : w, rowH - 1);
+    ctx.rect(vis.x[i]!, rowTop(vis.depth[i]!, height, rowH, icicle), w > 3 ? w - 1 : w, rowH - 1);
   }
   ctx.fill();
 }

@@ -1,17 +1,8 @@
-import type { ApiClient } from '../api/client';
 import type { ProcessInfo } from '../api/types';
 import { h, setText } from './dom';
 
 const REFRESH_MS = 3000;
 const MAX_ROWS = 400;
-
-/** A chosen target: one process, or every process (pid null). */
-export interface Target {
-  pid: number | null;
-  label: string;
-}
-
-export const ALL_PROCESSES: Target = { pid: null, label: 'All processes' };
 
 /** Case-insensitive match of the filter against pid, name and command line. */
 export function filterProcesses(processes: readonly ProcessInfo[], filter: string): ProcessInfo[] {
@@ -22,13 +13,44 @@ export function filterProcesses(processes: readonly ProcessInfo[], filter: strin
   );
 }
 
+/**
+ * Kernel threads have no command line (the agent shows their name in brackets, as ps does), no
+ * memory of their own and no user stacks.
+ */
+export function isKernelThread(p: ProcessInfo): boolean {
+  return p.rssBytes === 0 && (p.commandLine === '' || p.commandLine === `[${p.name}]`);
+}
+
 export function describeProcess(p: ProcessInfo): string {
   return `${p.name} (pid ${p.pid})`;
 }
 
 /**
- * The searchable process list. It polls GET /api/processes only while it is open and the page is
- * visible, so a closed picker or a background tab costs the agent nothing.
+ * The next row index for a navigation key over `count` rows (row 0 is "All processes"), or null
+ * when the key does not move.
+ */
+export function nextRow(key: string, current: number, count: number, page = 10): number | null {
+  if (count === 0) return null;
+  switch (key) {
+    case 'ArrowDown': return Math.min(current + 1, count - 1);
+    case 'ArrowUp': return Math.max(current - 1, 0);
+    case 'Home': return 0;
+    case 'End': return count - 1;
+    case 'PageDown': return Math.min(current + page, count - 1);
+    case 'PageUp': return Math.max(current - page, 0);
+    default: return null;
+  }
+}
+
+export interface ProcessSource {
+  processes(): Promise<ProcessInfo[]>;
+}
+
+/**
+ * The searchable process list of the start form, for choosing which processes a session observes:
+ * a click (or Enter) chooses one process, Ctrl+click (or Space) adds or removes one, "All processes"
+ * clears the choice. Arrow keys, Home, End, Page Up/Down move through the rows (from the filter box
+ * too). It polls GET /api/processes only while it is open and the page is visible.
  */
 export class ProcessPicker {
   readonly element: HTMLElement;
@@ -37,31 +59,49 @@ export class ProcessPicker {
   private readonly status: HTMLElement;
   private processes: ProcessInfo[] = [];
   private rows = new Map<number | null, HTMLTableRowElement>();
-  private selected: number | null = null;
+  private order: (number | null)[] = [null];
+  private selected = new Set<number>();
+  private active: number | null = null;
   private timer = 0;
   private loading = false;
   private isOpen = false;
 
+  /** `prefix` keeps test ids apart when two pickers are on one page (the start form's is bare). */
   constructor(
-    private readonly api: ApiClient,
-    private readonly onPick: (target: Target) => void,
+    private readonly api: ProcessSource,
+    private readonly onChange: (pids: number[]) => void,
+    private readonly prefix = '',
   ) {
     this.filter = h('input', {
       type: 'search',
       placeholder: 'Filter by pid, name or command line',
       'aria-label': 'Filter processes',
-      'data-testid': 'process-filter',
+      'aria-controls': `${prefix}process-list`,
+      'data-testid': `${prefix}process-filter`,
       oninput: () => this.render(),
+      onkeydown: (e: Event) => {
+        const k = (e as KeyboardEvent).key;
+        if (k === 'ArrowDown' || k === 'PageDown') {
+          e.preventDefault();
+          this.focusRow(Math.min(1, this.order.length - 1));
+        } else if (k === 'Enter') {
+          e.preventDefault();
+          // Enter in the filter chooses the first match.
+          const first = this.order[1];
+          if (first !== undefined) this.choose(first, false);
+        }
+      },
     });
-    this.body = h('tbody');
-    this.status = h('span', { class: 'picker-status', 'data-testid': 'process-status', 'aria-live': 'polite' });
-    this.element = h('section', { class: 'picker', 'data-testid': 'process-picker', hidden: true, 'aria-label': 'Processes' },
+    this.body = h('tbody', { id: `${prefix}process-list` });
+    this.body.addEventListener('keydown', (e) => this.key(e));
+    this.status = h('span', { class: 'picker-status', 'data-testid': `${prefix}process-status`, 'aria-live': 'polite' });
+    this.element = h('section', { class: 'picker', 'data-testid': `${prefix}process-picker`, 'aria-label': 'Processes' },
       h('div', { class: 'picker-bar' },
         this.filter,
-        h('button', { type: 'button', 'data-testid': 'process-refresh', onclick: () => void this.refresh() }, 'Refresh'),
+        h('button', { type: 'button', 'data-testid': `${prefix}process-refresh`, onclick: () => void this.refresh() }, 'Refresh'),
         this.status),
       h('div', { class: 'picker-table' },
-        h('table', {},
+        h('table', { role: 'grid', 'aria-multiselectable': 'true', 'aria-label': 'Processes: Enter chooses one, Space adds or removes one' },
           h('thead', {}, h('tr', {}, h('th', { class: 'num' }, 'PID'), h('th', { class: 'num' }, 'CPU %'), h('th', {}, 'Name'), h('th', {}, 'Command line'))),
           this.body)),
     );
@@ -75,10 +115,18 @@ export class ProcessPicker {
     return this.isOpen;
   }
 
+  get known(): readonly ProcessInfo[] {
+    return this.processes;
+  }
+
+  get pids(): number[] {
+    return [...this.selected];
+  }
+
+  /** Open: shown and refreshing every few seconds while the page is visible. Closed: nothing runs. */
   setOpen(open: boolean): void {
     if (open === this.isOpen) return;
     this.isOpen = open;
-    this.element.hidden = !open;
     window.clearInterval(this.timer);
     this.timer = 0;
     if (open) {
@@ -86,14 +134,16 @@ export class ProcessPicker {
       this.timer = window.setInterval(() => {
         if (!document.hidden) void this.refresh();
       }, REFRESH_MS);
-      this.filter.focus();
     }
   }
 
-  /** Marks the row of the current target. */
-  setSelected(pid: number | null): void {
-    this.selected = pid;
+  setSelected(pids: readonly number[]): void {
+    this.selected = new Set(pids);
     this.render();
+  }
+
+  focusFilter(): void {
+    this.filter.focus();
   }
 
   async refresh(): Promise<void> {
@@ -112,22 +162,79 @@ export class ProcessPicker {
     this.render();
   }
 
+  private choose(pid: number | null, toggle: boolean): void {
+    if (pid === null) this.selected.clear();
+    else if (toggle) {
+      if (this.selected.has(pid)) this.selected.delete(pid);
+      else this.selected.add(pid);
+    } else {
+      this.selected = new Set([pid]);
+    }
+    this.active = pid;
+    this.render();
+    this.onChange(this.pids);
+  }
+
+  private key(e: KeyboardEvent): void {
+    const row = (e.target as HTMLElement).closest('tr');
+    if (!row || !row.dataset['pid']) return;
+    const pid = row.dataset['pid'] === 'all' ? null : Number(row.dataset['pid']);
+    const index = this.order.indexOf(pid);
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      this.choose(pid, e.ctrlKey || e.metaKey);
+      return;
+    }
+    if (e.key === ' ') {
+      e.preventDefault();
+      this.choose(pid, pid !== null);
+      return;
+    }
+    if (e.key === 'Escape') {
+      this.filter.focus();
+      return;
+    }
+    const next = nextRow(e.key, index, this.order.length);
+    if (next === null) return;
+    e.preventDefault();
+    this.focusRow(next);
+  }
+
+  private focusRow(index: number): void {
+    const pid = this.order[index];
+    if (pid === undefined) return;
+    this.active = pid;
+    for (const [p, r] of this.rows) r.tabIndex = p === pid ? 0 : -1;
+    const row = this.rows.get(pid);
+    row?.focus();
+    row?.scrollIntoView({ block: 'nearest' });
+  }
+
   private render(): void {
     const shown = filterProcesses(this.processes, this.filter.value);
-    const rows: HTMLTableRowElement[] = [this.row(null, undefined)];
+    const visible = shown.slice(0, MAX_ROWS);
     const keep = new Map<number | null, HTMLTableRowElement>();
-    keep.set(null, rows[0]!);
-    for (const p of shown.slice(0, MAX_ROWS)) {
-      const row = this.row(p.pid, p);
+    const rows: HTMLTableRowElement[] = [];
+    this.order = [null, ...visible.map((p) => p.pid)];
+    if (this.active !== null && !this.order.includes(this.active)) this.active = null;
+    for (const pid of this.order) {
+      const row = this.row(pid, pid === null ? undefined : visible.find((p) => p.pid === pid));
+      keep.set(pid, row);
       rows.push(row);
-      keep.set(p.pid, row);
     }
     this.rows = keep;
     const children: HTMLTableRowElement[] = rows;
     if (shown.length > MAX_ROWS) {
       children.push(h('tr', { class: 'more' }, h('td', { colspan: 4 }, `${shown.length - MAX_ROWS} more: refine the filter`)));
     }
+    const focused = document.activeElement;
     this.body.replaceChildren(...children);
+    if (focused instanceof HTMLTableRowElement && !this.body.contains(focused)) {
+      // The focused row was filtered away: keep the keyboard in the list.
+      this.rows.get(this.active)?.focus();
+    } else if (focused instanceof HTMLTableRowElement) {
+      focused.focus();
+    }
   }
 
   /**
@@ -137,31 +244,29 @@ export class ProcessPicker {
   private row(pid: number | null, process: ProcessInfo | undefined): HTMLTableRowElement {
     let row = this.rows.get(pid);
     if (!row) {
-      const pick = (): void => {
-        this.selected = pid;
-        this.render();
-        const info = this.processes.find((p) => p.pid === pid);
-        this.onPick(pid === null ? ALL_PROCESSES : { pid, label: info ? describeProcess(info) : `pid ${pid}` });
-      };
       row = h('tr', {
-        tabindex: 0,
-        'data-testid': pid === null ? 'process-row-all' : `process-row-${pid}`,
-        onclick: pick,
-        onkeydown: (e: Event) => {
-          if ((e as KeyboardEvent).key === 'Enter') pick();
+        tabindex: -1,
+        'data-pid': pid === null ? 'all' : pid,
+        'data-testid': pid === null ? `${this.prefix}process-row-all` : `${this.prefix}process-row-${pid}`,
+        onclick: (e: Event) => {
+          const m = e as MouseEvent;
+          this.choose(pid, pid !== null && (m.ctrlKey || m.metaKey));
         },
       }, h('td', { class: 'num' }), h('td', { class: 'num' }), h('td', { class: 'name' }), h('td', { class: 'cmd' }));
     }
     const cells = row.cells;
-    const commandLine = process ? process.commandLine || `[${process.name}]` : 'every process on the machine';
+    const kernel = process ? isKernelThread(process) : false;
+    const commandLine = process ? (kernel ? `[${process.name}] · kernel thread: no user stacks` : process.commandLine) : 'every process on the machine';
     setText(cells[0]!, pid === null ? '' : String(pid));
     setText(cells[1]!, process ? process.cpuPercent.toFixed(1) : '');
     setText(cells[2]!, process ? process.name : 'All processes');
     setText(cells[3]!, commandLine);
     cells[3]!.title = commandLine;
-    const selected = this.selected === pid;
+    row.classList.toggle('kernel', kernel);
+    const selected = pid === null ? this.selected.size === 0 : this.selected.has(pid);
     row.classList.toggle('selected', selected);
     row.setAttribute('aria-selected', String(selected));
+    row.tabIndex = pid === this.active || (this.active === null && pid === null) ? 0 : -1;
     return row;
   }
 }

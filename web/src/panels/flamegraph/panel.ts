@@ -1,466 +1,577 @@
-import type { FlameGraphUpdate, Session } from '../../api/types';
-import { FrameKind } from '../../api/types';
+import type { FlameGraphQueryResult, FlameGraphUpdate, TimeRange } from '../../api/types';
+import { diffChanges, functionStats, sandwich, type Sandwich } from '../../model/flame-analysis';
+import { FlameGraphLive } from '../../model/flamegraph-live';
 import { FlameGraphModel } from '../../model/flamegraph-model';
-import { computeLayout, type FlameLayout } from '../../model/layout';
-import { buildMatcher, searchFlameGraph, type SearchResult } from '../../model/search';
-import { colorIndex, LEGEND } from '../../render/colors';
-import { DEFAULT_STYLE, renderFlameGraph, rowAt, rowTop } from '../../render/flamegraph-renderer';
+import { computeLayout } from '../../model/layout';
+import { buildMatcher } from '../../model/search';
+import { DIFF_LEGEND, LEGEND, type LegendEntry } from '../../render/colors';
 import { h, setText } from '../../ui/dom';
+import { formatDuration, formatTime, formatValue, normalizeUnit, unitLabel } from '../../ui/format';
 import type { Panel, PanelContext, PanelDefinition } from '../registry';
-import {
-  collectVisible,
-  emptyVisible,
-  formatCount,
-  formatPercent,
-  hitTest,
-  MIN_FRAME_WIDTH_PX,
-  pathTo,
-  widestMatch,
-  type VisibleFrames,
-} from './view';
+import { emptyStateMessage } from './empty-state';
+import { FlameView, type DiffValues, type FlameGraphTimings, type Rect } from './flame-view';
+import { TimeStrip } from './time-strip';
+import { TopFunctions } from './top-functions';
+import { formatCount, formatPercent } from './view';
 
-export const flameGraphPanel: PanelDefinition = {
+export const flameGraphPanel: PanelDefinition<FlameGraphLive> = {
   modelType: 'flamegraph',
-  title: 'CPU flame graph',
+  title: 'Flame graph',
+  createModel: () => new FlameGraphLive(),
   create: (host, ctx) => new FlameGraphPanel(host, ctx),
 };
 
-const KIND_LABELS: Readonly<Record<number, string>> = {
-  [FrameKind.Root]: 'root',
-  [FrameKind.Process]: 'process',
-  [FrameKind.Kernel]: 'kernel',
-  [FrameKind.Native]: 'native (user)',
-  [FrameKind.Jit]: 'JIT (user)',
-  [FrameKind.Unknown]: 'unknown (unresolved address)',
-};
+type CompareMode = 'off' | 'range' | 'session';
 
-/** Milliseconds spent on the last frame drawn, by step (exposed for measurements). */
-export interface FlameGraphTimings {
-  nodes: number;
-  visible: number;
-  layoutMs: number;
-  searchMs: number;
-  visibleMs: number;
-  drawMs: number;
-  /** Only from the inspection hooks: time to get the drawn pixels back (rasterisation). */
-  rasterMs?: number;
+interface Shown {
+  model: FlameGraphModel;
+  key: string;
+  mode: 'live' | 'range' | 'diff';
+  range: (TimeRange & { windows: number }) | null;
+  baseline: (TimeRange & { windows: number }) | null;
+  diff: DiffValues | null;
 }
-
-interface Rect {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-const ROW = DEFAULT_STYLE.rowHeight;
 
 /**
- * The flame graph view: keeps the model current from stream updates, owns the view state (zoom,
- * search, hover) and hands the renderer a list of visible frames. Classic orientation: the root at
- * the bottom, callees above their callers, siblings in alphabetical order.
+ * The flame graph of one model instance: live (the stream's call tree), for the selected time range
+ * (`?t0&t1`), or as a diff against a baseline range or another session's graph (red grew, blue
+ * shrank). Above it a strip of samples over time to brush a range on; beside it the top functions;
+ * flame or icicle orientation; a sandwich view of one function's callers and callees.
  */
 class FlameGraphPanel implements Panel {
-  private readonly model = new FlameGraphModel();
-  private layout: FlameLayout | null = null;
-  private layoutRevision = -1;
-  private frameColors = new Int16Array(0);
-  private colouredFrames = 0;
-
-  private zoom = 0;
-  private hoverNode = -1;
-  private lastMouse: { clientX: number; clientY: number } | null = null;
-  private vis: VisibleFrames = emptyVisible();
-  private query = '';
-  private regex = false;
-  private search: SearchResult | null = null;
-  private searchKey = '';
-  private searchError: string | null = null;
-
-  private drawPending = 0;
-  private resyncing = false;
-  private width = 0;
-  private height = 0;
-  private timings: FlameGraphTimings = { nodes: 0, visible: 0, layoutMs: 0, searchMs: 0, visibleMs: 0, drawMs: 0 };
-
-  private readonly canvas: HTMLCanvasElement;
-  private readonly scroller: HTMLDivElement;
-  private readonly tooltip: HTMLDivElement;
-  private readonly breadcrumb: HTMLElement;
-  private readonly resetZoom: HTMLButtonElement;
+  private readonly live: FlameGraphLive;
+  private readonly main: FlameView;
+  private readonly callers: FlameView;
+  private readonly callees: FlameView;
+  private readonly strip: TimeStrip;
+  private readonly top: TopFunctions;
   private readonly searchInput: HTMLInputElement;
   private readonly searchResult: HTMLSpanElement;
-  private readonly empty: HTMLDivElement;
+  private readonly breadcrumb: HTMLElement;
+  private readonly resetZoom: HTMLButtonElement;
+  private readonly rangeLabel: HTMLElement;
+  private readonly clearRange: HTMLButtonElement;
+  private readonly compareSelect: HTMLSelectElement;
+  private readonly sessionSelect: HTMLSelectElement;
+  private readonly compareNote: HTMLElement;
+  private readonly legend: HTMLElement;
+  private readonly notice: HTMLElement;
+  private readonly orientationButton: HTMLButtonElement;
+  private readonly sandwichButton: HTMLButtonElement;
+  private readonly topButton: HTMLButtonElement;
+  private readonly graphArea: HTMLElement;
+  private readonly sandwichArea: HTMLElement;
+  private readonly sandwichTitle: HTMLElement;
+  private readonly body: HTMLElement;
+
+  private query = '';
+  private regex = false;
+  private icicle = false;
+  private showSandwich = false;
+  private showTop = true;
+  private focusFrame = -1;
+  private focusName: string | null = null;
+  private compare: CompareMode = 'off';
+  private baseline: TimeRange | null = null;
+  private otherSession = '';
+  private shown: Shown;
+  private rangeModel: Shown | null = null;
+  private rangeKey = '';
+  private inflight: AbortController | null = null;
+  private queries = 0;
+  private queryError: string | null = null;
+  private sandwichData: Sandwich | null = null;
+  private sandwichKey = '';
+  private topKey = '';
+  private visible = true;
+  private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
     host: HTMLElement,
-    private readonly ctx: PanelContext,
+    private readonly ctx: PanelContext<FlameGraphLive>,
   ) {
+    this.live = ctx.model;
+    this.shown = { model: this.live.tree, key: 'live', mode: 'live', range: null, baseline: null, diff: null };
+    const label = ctx.info().title;
+
     this.searchInput = h('input', {
-      type: 'search',
-      placeholder: 'Search frames…',
-      'aria-label': 'Search frames by name',
-      'data-testid': 'search-input',
+      type: 'search', placeholder: 'Search frames…', 'aria-label': 'Search frames by name', 'data-testid': 'search-input',
       oninput: () => this.setSearch(this.searchInput.value, this.regex),
     });
     const regexBox = h('input', {
-      type: 'checkbox',
-      'data-testid': 'search-regex',
+      type: 'checkbox', 'data-testid': 'search-regex', 'aria-label': 'Search with a regular expression',
       onchange: (e: Event) => this.setSearch(this.query, (e.target as HTMLInputElement).checked),
     });
     this.searchResult = h('span', { class: 'fg-search-result', 'data-testid': 'search-result', 'aria-live': 'polite' });
+    this.orientationButton = h('button', {
+      type: 'button', 'data-testid': 'orientation', 'aria-pressed': 'false', title: 'Root at the top (icicle) or at the bottom (flame graph)',
+      onclick: () => this.setIcicle(!this.icicle),
+    }, 'Icicle');
+    this.sandwichButton = h('button', {
+      type: 'button', 'data-testid': 'sandwich-toggle', 'aria-pressed': 'false', disabled: true,
+      title: 'Callers and callees of the focused function (focus one in the table, or Shift+click a frame)',
+      onclick: () => this.setSandwich(!this.showSandwich),
+    }, 'Callers/callees');
+    this.topButton = h('button', {
+      type: 'button', 'data-testid': 'top-toggle', 'aria-pressed': 'true', onclick: () => this.setTop(!this.showTop),
+    }, 'Functions');
+
+    this.compareSelect = h('select', { 'data-testid': 'compare-mode', 'aria-label': 'Compare with', onchange: () => this.setCompare(this.compareSelect.value as CompareMode) },
+      h('option', { value: 'off' }, 'No comparison'),
+      h('option', { value: 'range' }, 'Diff: vs a baseline range'),
+      h('option', { value: 'session' }, 'Diff: vs another session'));
+    this.sessionSelect = h('select', {
+      'data-testid': 'compare-session', 'aria-label': 'Session to compare with', hidden: true,
+      onchange: () => {
+        this.otherSession = this.sessionSelect.value;
+        this.refreshQuery();
+      },
+    });
+    this.compareNote = h('span', { class: 'muted fg-compare-note', 'data-testid': 'compare-note' });
+    this.legend = h('ul', { class: 'fg-legend', 'aria-label': 'Colours', 'data-testid': 'legend' });
+
+    this.rangeLabel = h('span', { class: 'fg-range', 'data-testid': 'range-label', 'aria-live': 'polite' }, 'Live');
+    this.clearRange = h('button', {
+      type: 'button', class: 'link', 'data-testid': 'range-clear', hidden: true, 'aria-label': 'Back to the live view',
+      onclick: () => ctx.selection.set(null),
+    }, '✕ live');
+    this.strip = new TimeStrip((r) => ctx.selection.set(r), (r) => this.setBaseline(r), `${label} samples over time`);
+
     this.breadcrumb = h('nav', { class: 'fg-breadcrumb', 'aria-label': 'Zoom path', 'data-testid': 'breadcrumb' });
-    this.resetZoom = h('button', { type: 'button', 'data-testid': 'reset-zoom', disabled: true, onclick: () => this.zoomTo(0) }, 'Reset zoom');
-    this.canvas = h('canvas', { class: 'fg-canvas', 'data-testid': 'flamegraph-canvas', role: 'img', 'aria-label': 'CPU flame graph' });
-    this.tooltip = h('div', { class: 'fg-tooltip', 'data-testid': 'flamegraph-tooltip', role: 'tooltip', hidden: true });
-    this.empty = h('div', { class: 'fg-empty', 'data-testid': 'flamegraph-empty' }, 'No samples yet. Pick a process and press Start.');
-    this.scroller = h('div', { class: 'fg-scroll', tabindex: 0, 'aria-label': 'Flame graph (Escape resets the zoom)' }, this.canvas, this.empty);
+    this.resetZoom = h('button', { type: 'button', 'data-testid': 'reset-zoom', disabled: true, onclick: () => this.main.zoomTo(0) }, 'Reset zoom');
+    this.notice = h('div', { class: 'fg-notice', 'data-testid': 'flamegraph-notice', hidden: true, role: 'status' });
 
-    const legend = h('ul', { class: 'fg-legend', 'aria-label': 'Colours' },
-      ...LEGEND.map((entry) => h('li', {}, h('span', { class: 'swatch', style: `background:${entry.color}` }), entry.label)));
+    this.main = new FlameView({
+      testid: 'flamegraph-canvas', label,
+      onFunction: (frame) => this.focus(frame, true),
+      onZoom: (path) => this.renderBreadcrumb(path),
+    });
+    this.main.onDraw = () => this.renderSearchResult();
+    this.callers = new FlameView({ testid: 'sandwich-callers', label: 'Callers', onFunction: (f) => this.focusByName(this.callers, f) });
+    this.callees = new FlameView({ testid: 'sandwich-callees', label: 'Callees', onFunction: (f) => this.focusByName(this.callees, f) });
+    this.callees.setIcicle(true);
+    this.top = new TopFunctions((frame) => this.focus(frame, false));
 
+    this.sandwichTitle = h('div', { class: 'fg-sandwich-title', 'data-testid': 'sandwich-title' });
+    this.graphArea = h('div', { class: 'fg-graph' }, this.main.element);
+    this.sandwichArea = h('div', { class: 'fg-sandwich', hidden: true, 'data-testid': 'sandwich' },
+      h('div', { class: 'fg-sandwich-label muted' }, 'Callers (who calls it, nearest caller next to it)'), this.callers.element,
+      this.sandwichTitle,
+      h('div', { class: 'fg-sandwich-label muted' }, 'Callees (what it calls)'), this.callees.element);
+    this.body = h('div', { class: 'fg-body' }, h('div', { class: 'fg-main' }, this.graphArea, this.sandwichArea), this.top.element);
+
+    host.classList.add('fg-panel');
     host.append(
       h('div', { class: 'fg-toolbar' },
         h('label', { class: 'fg-search' }, this.searchInput),
         h('label', { class: 'fg-regex', title: 'Regular expression' }, regexBox, '.*'),
         this.searchResult,
         h('span', { class: 'spacer' }),
-        legend),
-      h('div', { class: 'fg-zoombar' }, this.resetZoom, this.breadcrumb,
-        h('span', { class: 'fg-layout-note', 'data-testid': 'layout-note' },
-          'Flame graph: root at the bottom, callees above callers, siblings sorted by name; width = share of samples.')),
-      this.scroller,
-      this.tooltip,
+        this.orientationButton, this.sandwichButton, this.topButton),
+      h('div', { class: 'fg-toolbar fg-rangebar' },
+        this.rangeLabel, this.clearRange,
+        h('span', { class: 'spacer' }),
+        this.compareSelect, this.sessionSelect, this.compareNote),
+      this.strip.element,
+      h('div', { class: 'fg-zoombar' }, this.resetZoom, this.breadcrumb, h('span', { class: 'spacer' }), this.legend),
+      this.notice,
+      this.body,
     );
 
-    this.canvas.addEventListener('mousemove', (e) => this.onMove(e));
-    this.canvas.addEventListener('mouseleave', () => this.setHover(-1, null));
-    this.canvas.addEventListener('click', (e) => this.onClick(e));
-    this.scroller.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape') this.zoomTo(0);
-    });
-    new ResizeObserver(() => this.invalidate()).observe(this.scroller);
+    this.unsubscribe.push(
+      ctx.onModelChange(() => this.onLive()),
+      ctx.onSessionChange(() => this.refreshEmpty()),
+      ctx.selection.subscribe(() => this.refreshQuery()),
+    );
+    this.renderLegend();
+    this.strip.setWindows(this.live.windows);
+    this.onLive();
+    this.refreshQuery();
 
-    ctx.expose('flamegraph', {
-      stats: (): FlameGraphTimings & { totalSamples: number; zoom: number } => ({
-        ...this.timings,
-        totalSamples: this.model.totalSamples,
-        zoom: this.zoom,
+    ctx.expose({
+      stats: (): FlameGraphTimings & { totalSamples: number; zoom: number; mode: string; queries: number } => ({
+        ...this.main.timings, totalSamples: this.shown.model.totalSamples, zoom: this.main.zoomNode, mode: this.shown.mode, queries: this.queries,
       }),
       /** Viewport rectangle of the widest visible search match, or null. */
-      widestMatchRect: (): Rect | null => this.widestMatchRect(true),
-      /** Replaces the model with a full update and draws it at once; returns the timings. */
+      widestMatchRect: (): Rect | null => this.main.widestMatchRect(true),
+      /** Client x of a time on the strip (ns since the session started). */
+      stripX: (t: number): number => this.strip.clientX(t),
+      /** Replaces the live model with a full update and draws it at once; returns the timings. */
       load: (update: FlameGraphUpdate): FlameGraphTimings | string => {
-        const r = this.model.apply(update);
+        const r = this.live.tree.apply(update);
         if (r !== 'applied') return r;
-        this.onNewEpoch();
-        return this.drawNow();
+        this.ctx.selection.set(null);
+        this.showLive();
+        this.main.resetView();
+        return this.main.drawNow();
       },
       /** Draws again now (no model change) and returns the timings. */
-      redraw: (): FlameGraphTimings => this.drawNow(),
+      redraw: (): FlameGraphTimings => this.main.drawNow(),
+      state: () => ({
+        mode: this.shown.mode, range: this.shown.range, baseline: this.shown.baseline, compare: this.compare,
+        icicle: this.icicle, sandwich: this.showSandwich, focus: this.focusName, queries: this.queries, error: this.queryError,
+      }),
     });
-    this.renderSearchResult();
-    this.renderBreadcrumb();
   }
 
-  update(model: unknown, _session: Session): void {
-    const update = model as FlameGraphUpdate;
-    const epoch = this.model.epoch;
-    const result = this.model.apply(update);
-    if (result === 'resync') {
-      void this.resync();
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    for (const v of [this.main, this.callers, this.callees]) v.setVisible(visible);
+    this.strip.setVisible(visible);
+    if (visible) this.refreshTop();
+  }
+
+  dispose(): void {
+    for (const u of this.unsubscribe) u();
+    this.inflight?.abort();
+    for (const v of [this.main, this.callers, this.callees]) v.dispose();
+    this.strip.dispose();
+  }
+
+  // --- what is shown ------------------------------------------------------------------------
+
+  private onLive(): void {
+    this.strip.setWindows(this.live.windows);
+    this.strip.invalidate();
+    if (this.shown.mode === 'live') {
+      this.showLive();
+    }
+    const dropped = this.live.droppedWindows;
+    this.notice.hidden = dropped === 0;
+    setText(this.notice, dropped > 0 ? `${formatCount(dropped)} oldest windows were dropped to stay within the session's memory budget: ranges before ${formatTime(this.live.windows.span?.t0 ?? 0)} are gone.` : '');
+    this.refreshEmpty();
+  }
+
+  private showLive(): void {
+    this.shown = { model: this.live.tree, key: `live:${this.live.tree.epoch}`, mode: 'live', range: null, baseline: null, diff: null };
+    this.main.setModel(this.live.tree, this.shown.key, this.unit());
+    this.afterShownChanged();
+  }
+
+  private unit(): string {
+    return normalizeUnit(this.live.unit || this.ctx.info().unit) || 'samples';
+  }
+
+  /** The selection, the compare mode or the baseline changed: ask the agent (through the binding). */
+  private refreshQuery(): void {
+    const selection = this.ctx.selection.range;
+    const params: Record<string, string | number | undefined> = {};
+    if (selection) {
+      params['t0'] = selection.t0;
+      params['t1'] = selection.t1;
+    }
+    let diffReady = false;
+    if (this.compare === 'range' && this.baseline) {
+      params['baseline.t0'] = this.baseline.t0;
+      params['baseline.t1'] = this.baseline.t1;
+      diffReady = true;
+    } else if (this.compare === 'session' && this.otherSession) {
+      const [session, model] = this.otherSession.split('/');
+      params['baseline.session'] = session;
+      params['baseline.model'] = model;
+      diffReady = true;
+    }
+    this.strip.setSelection(selection, this.compare === 'range' ? this.baseline : null);
+    this.renderCompareNote();
+    setText(this.rangeLabel, selection
+      ? `Range ${formatTime(selection.t0)} – ${formatTime(selection.t1)}`
+      : diffReady ? 'Everything retained' : 'Live');
+    this.clearRange.hidden = !selection;
+    this.renderLegend();
+
+    const key = JSON.stringify(params);
+    if (!selection && !diffReady) {
+      this.inflight?.abort();
+      this.inflight = null;
+      this.rangeKey = '';
+      this.rangeModel = null;
+      this.queryError = null;
+      this.showLive();
       return;
     }
-    if (result === 'stale') return;
-    if (this.model.epoch !== epoch) this.onNewEpoch();
-    else if (update.full) this.colouredFrames = 0;
-    this.invalidate();
+    if (key === this.rangeKey && this.rangeModel) return;
+    this.rangeKey = key;
+    this.inflight?.abort();
+    const controller = new AbortController();
+    this.inflight = controller;
+    this.queries++;
+    this.main.element.dataset['pendingQuery'] = key;
+    this.ctx.query<FlameGraphQueryResult>(params, controller.signal).then((result) => {
+      if (controller.signal.aborted) return;
+      this.inflight = null;
+      this.queryError = null;
+      this.showQueryResult(result, key);
+    }, (e: unknown) => {
+      if (controller.signal.aborted) return;
+      this.inflight = null;
+      this.queryError = e instanceof Error ? e.message : String(e);
+      this.rangeModel = null;
+      this.shown = { model: new FlameGraphModel(), key: `error:${key}`, mode: diffReady ? 'diff' : 'range', range: null, baseline: null, diff: null };
+      this.main.setModel(this.shown.model, this.shown.key, this.unit());
+      this.main.setEmptyMessage(`The agent could not answer for this range: ${this.queryError}`);
+      this.afterShownChanged(false);
+    });
   }
 
-  clear(): void {
-    this.model.clear();
-    this.onNewEpoch();
-    this.invalidate();
+  private showQueryResult(result: FlameGraphQueryResult, key: string): void {
+    const model = new FlameGraphModel();
+    if (model.apply(result) !== 'applied') {
+      this.queryError = 'the answer does not load';
+      return;
+    }
+    let diff: DiffValues | null = null;
+    if (result.kind === 'diff' && result.baselineTotals) {
+      const baselineTotals = Float64Array.from(result.baselineTotals);
+      const baselineTotal = result.baselineTotal ?? baselineTotals[0] ?? 0;
+      const { change, maxChange } = diffChanges(model.totals, model.totalSamples, baselineTotals, baselineTotal, model.nodeCount);
+      diff = { baselineTotals, baselineTotal, change, maxChange };
+    }
+    this.shown = {
+      model, key: `${result.kind}:${key}`, mode: result.kind === 'diff' ? 'diff' : 'range',
+      range: result.range ?? null, baseline: result.baseline ?? null, diff,
+    };
+    this.rangeModel = this.shown;
+    this.main.setModel(model, this.shown.key, normalizeUnit(result.unit) || this.unit(), diff);
+    const r = result.range;
+    const canvas = this.main.canvas.dataset;
+    canvas['range'] = r ? `${r.t0},${r.t1}` : '';
+    canvas['rangeWindows'] = String(r?.windows ?? 0);
+    if (r) {
+      const what = this.ctx.selection.range ? 'Range' : 'Everything retained:';
+      setText(this.rangeLabel, `${what} ${formatTime(r.t0)} – ${formatTime(r.t1)} (${r.windows} ${r.windows === 1 ? 'window' : 'windows'}, ${formatDuration(r.t1 - r.t0)})`);
+    }
+    this.afterShownChanged();
   }
 
-  /** Brings the model up to date with GET …/flamegraph (only what changed since the model's cursor). */
-  private async resync(): Promise<void> {
-    const id = this.ctx.sessionId();
-    if (this.resyncing || !id) return;
-    this.resyncing = true;
-    try {
-      const epoch = this.model.epoch;
-      let update = await this.ctx.api.flameGraph(id, this.model.isEmpty ? undefined : this.model.cursor);
-      if (this.model.apply(update) === 'resync') {
-        update = await this.ctx.api.flameGraph(id);
-        this.model.apply(update);
-      }
-      if (this.model.epoch !== epoch) this.onNewEpoch();
-      else if (update.full) this.colouredFrames = 0;
-      this.invalidate();
-    } catch (e) {
-      this.ctx.showError(e);
-    } finally {
-      this.resyncing = false;
+  private afterShownChanged(updateEmpty = true): void {
+    const data = this.main.canvas.dataset;
+    data['mode'] = this.shown.mode;
+    data['queries'] = String(this.queries);
+    if (this.shown.mode === 'live') data['range'] = '';
+    this.refreshTop();
+    this.refreshSandwich();
+    if (updateEmpty) this.refreshEmpty();
+    this.renderLegend();
+  }
+
+  private refreshEmpty(): void {
+    if (this.queryError && this.shown.mode !== 'live') return;
+    const w = this.live.windows;
+    const message = emptyStateMessage({
+      session: this.ctx.session(),
+      total: this.shown.model.totalSamples,
+      mode: this.shown.mode,
+      windows: w.count,
+      trailingEmpty: w.trailingEmpty(),
+      unit: this.unit(),
+      processes: this.ctx.targetProcesses(),
+    });
+    this.main.setEmptyMessage(message);
+  }
+
+  // --- top functions and sandwich ------------------------------------------------------------
+
+  private refreshTop(): void {
+    if (!this.showTop || !this.visible) return;
+    const m = this.shown.model;
+    const key = `${this.shown.key}:${m.revision}`;
+    if (key === this.topKey) return;
+    this.topKey = key;
+    const stats = m.nodeCount > 1 ? functionStats(m, computeLayout(m)) : [];
+    this.top.setData(stats, m.totalSamples, this.unit());
+    // The focused function keeps its focus by name when the shown tree changes.
+    if (this.focusName !== null) {
+      const again = stats.find((s) => s.name === this.focusName);
+      this.focusFrame = again ? again.frame : -1;
+      this.top.setFocused(this.focusFrame);
+      this.applyHighlight();
     }
   }
 
-  private onNewEpoch(): void {
-    // Node ids belong to an epoch: a reset or retarget starts a new tree.
-    this.zoom = 0;
-    this.hoverNode = -1;
-    this.colouredFrames = 0;
-    this.layout = null;
-    this.layoutRevision = -1;
-    this.tooltip.hidden = true;
-    this.renderBreadcrumb();
+  private focus(frame: number, openSandwich: boolean): void {
+    const m = this.shown.model;
+    if (frame < 0 || frame >= m.frameCount) return;
+    if (this.focusFrame === frame && !openSandwich) {
+      // A second click on the focused function opens its callers and callees.
+      this.setSandwich(true);
+      return;
+    }
+    this.focusFrame = frame;
+    this.focusName = m.frameNames[frame] ?? null;
+    this.top.setFocused(frame);
+    this.sandwichButton.disabled = false;
+    this.applyHighlight();
+    if (openSandwich) this.setSandwich(true);
+    else this.refreshSandwich();
   }
+
+  private focusByName(view: FlameView, frame: number): void {
+    const name = view.currentModel?.frameNames[frame];
+    if (name === undefined) return;
+    const m = this.shown.model;
+    const f = m.frameNames.findIndex((n, i) => n === name && i < m.frameCount);
+    if (f >= 0) this.focus(f, true);
+  }
+
+  private setSandwich(on: boolean): void {
+    this.showSandwich = on && this.focusFrame >= 0;
+    this.sandwichButton.setAttribute('aria-pressed', String(this.showSandwich));
+    this.graphArea.hidden = this.showSandwich;
+    this.sandwichArea.hidden = !this.showSandwich;
+    this.main.setVisible(this.visible && !this.showSandwich);
+    this.refreshSandwich();
+  }
+
+  private refreshSandwich(): void {
+    if (!this.showSandwich || this.focusFrame < 0) {
+      this.callers.setVisible(false);
+      this.callees.setVisible(false);
+      return;
+    }
+    const m = this.shown.model;
+    const key = `${this.shown.key}:${m.revision}:${this.focusFrame}`;
+    if (key !== this.sandwichKey) {
+      this.sandwichKey = key;
+      this.sandwichData = sandwich(m, this.focusFrame);
+    }
+    const s = this.sandwichData!;
+    const unit = this.unit();
+    setText(this.sandwichTitle, `${m.frameNames[this.focusFrame] ?? ''} — total ${formatValue(s.total, unit)} (${formatPercent(s.total / (m.totalSamples || 1))}), self ${formatValue(s.self, unit)}`);
+    this.callers.setModel(s.callers, `callers:${key}`, unit);
+    this.callees.setModel(s.callees, `callees:${key}`, unit);
+    this.callers.setVisible(this.visible);
+    this.callees.setVisible(this.visible);
+  }
+
+  // --- view settings --------------------------------------------------------------------------
 
   private setSearch(query: string, regex: boolean): void {
     this.query = query;
     this.regex = regex;
-    this.invalidate();
+    this.applyHighlight();
   }
 
-  private zoomTo(node: number): void {
-    if (node < 0 || node >= this.model.nodeCount) node = 0;
-    this.zoom = node;
-    this.hoverNode = -1;
-    this.tooltip.hidden = true;
-    this.renderBreadcrumb();
-    this.invalidate();
-  }
-
-  private invalidate(): void {
-    if (this.drawPending) return;
-    this.drawPending = requestAnimationFrame(() => {
-      this.drawPending = 0;
-      this.draw();
-    });
-  }
-
-  /** Draws at once and waits for the pixels (reading one back), for measurements. */
-  private drawNow(): FlameGraphTimings {
-    this.draw();
-    const t0 = performance.now();
-    this.canvas.getContext('2d')?.getImageData(0, 0, 1, 1);
-    return { ...this.timings, rasterMs: performance.now() - t0 };
-  }
-
-  /** Layout (when the model changed), search (when it or the query changed), visible frames, paint. */
-  private draw(): void {
-    if (this.drawPending) {
-      cancelAnimationFrame(this.drawPending);
-      this.drawPending = 0;
-    }
-    const model = this.model;
-    const t0 = performance.now();
-    if (!this.layout || this.layoutRevision !== model.revision) {
-      this.layout = computeLayout(model);
-      this.layoutRevision = model.revision;
-      this.colourNewFrames();
-      if (this.zoom >= model.nodeCount) this.zoom = 0;
-    }
-    const t1 = performance.now();
-    this.runSearch();
-    const t2 = performance.now();
-
-    const width = Math.max(this.scroller.clientWidth, 1);
-    this.vis = collectVisible(model, this.layout, this.zoom, width, MIN_FRAME_WIDTH_PX, this.vis);
-    const height = Math.max(this.scroller.clientHeight, (this.vis.maxDepth + 1) * ROW + 4);
-    this.resize(width, height);
-    const t3 = performance.now();
-
-    const ctx = this.canvas.getContext('2d');
-    if (ctx) {
-      renderFlameGraph(ctx, {
-        vis: this.vis,
-        width,
-        height,
-        dpr: window.devicePixelRatio || 1,
-        colorOfNode: (node) => this.frameColors[model.frames[node]!]!,
-        labelOfNode: (node) => model.name(node),
-        matched: this.search ? this.search.matched : null,
-        hover: this.hoverIndex(),
-      });
-    }
-    const t4 = performance.now();
-    this.timings = {
-      nodes: model.nodeCount,
-      visible: this.vis.count,
-      layoutMs: t1 - t0,
-      searchMs: t2 - t1,
-      visibleMs: t3 - t2,
-      drawMs: t4 - t3,
-    };
-
-    this.empty.hidden = model.totalSamples > 0;
-    this.canvas.dataset['nodes'] = String(model.nodeCount);
-    this.canvas.dataset['visible'] = String(this.vis.count);
-    this.canvas.dataset['totalSamples'] = String(model.totalSamples);
-    this.canvas.dataset['epoch'] = String(model.epoch);
-    const match = this.widestMatchRect(false);
-    if (match) {
-      this.canvas.dataset['matchRect'] = [match.x, match.y, match.width, match.height].map((v) => v.toFixed(1)).join(',');
-    } else {
-      delete this.canvas.dataset['matchRect'];
-    }
-    this.renderSearchResult();
-    this.renderBreadcrumb();
-    // Live updates change the numbers under a resting pointer.
-    if (!this.tooltip.hidden && this.lastMouse) {
-      if (this.hoverIndex() >= 0) this.showTooltip(this.hoverNode, this.lastMouse);
-      else this.tooltip.hidden = true;
-    }
-  }
-
-  private colourNewFrames(): void {
-    const model = this.model;
-    if (this.frameColors.length < model.frameCount) {
-      const next = new Int16Array(Math.max(model.frameCount, this.frameColors.length * 2, 256));
-      next.set(this.frameColors.subarray(0, this.colouredFrames));
-      this.frameColors = next;
-    }
-    for (let f = this.colouredFrames; f < model.frameCount; f++) {
-      this.frameColors[f] = colorIndex(model.frameKinds[f]!, model.frameNames[f]!);
-    }
-    this.colouredFrames = model.frameCount;
-  }
-
-  private runSearch(): void {
-    const key = `${this.regex ? 'r' : 's'}:${this.query}:${this.layoutRevision}`;
-    if (key === this.searchKey) return;
-    this.searchKey = key;
+  private applyHighlight(): void {
     const matcher = buildMatcher(this.query, this.regex);
-    this.searchError = matcher instanceof Error ? matcher.message : null;
-    this.search = typeof matcher === 'function' ? searchFlameGraph(this.model, matcher) : null;
+    const fn = typeof matcher === 'function' ? matcher : null;
+    const key = `${this.regex ? 'r' : 's'}:${this.query}`;
+    this.main.setHighlight(fn, key, this.focusFrame);
+    this.main.canvas.dataset['searchError'] = matcher instanceof Error ? matcher.message : '';
+    this.renderSearchResult();
+  }
+
+  private setIcicle(icicle: boolean): void {
+    this.icicle = icicle;
+    this.orientationButton.setAttribute('aria-pressed', String(icicle));
+    setText(this.orientationButton, icicle ? 'Flame' : 'Icicle');
+    this.orientationButton.title = icicle ? 'Root at the bottom (flame graph)' : 'Root at the top (icicle)';
+    this.main.setIcicle(icicle);
+  }
+
+  private setTop(show: boolean): void {
+    this.showTop = show;
+    this.topButton.setAttribute('aria-pressed', String(show));
+    this.top.element.hidden = !show;
+    this.refreshTop();
+    this.main.invalidate();
+  }
+
+  private setCompare(mode: CompareMode): void {
+    this.compare = mode;
+    this.sessionSelect.hidden = mode !== 'session';
+    if (mode === 'session') void this.fillSessions();
+    if (mode === 'range' && !this.baseline) this.baseline = this.defaultBaseline();
+    this.refreshQuery();
+  }
+
+  private setBaseline(range: TimeRange | null): void {
+    this.baseline = range;
+    if (range && this.compare !== 'range') {
+      this.compare = 'range';
+      this.compareSelect.value = 'range';
+      this.sessionSelect.hidden = true;
+    }
+    this.refreshQuery();
+  }
+
+  /** The period of the same length just before the selection (or the first half of the history). */
+  private defaultBaseline(): TimeRange | null {
+    const span = this.live.windows.span;
+    if (!span) return null;
+    const sel = this.ctx.selection.range;
+    if (sel) {
+      const len = sel.t1 - sel.t0;
+      const t0 = Math.max(span.t0, sel.t0 - len);
+      return sel.t0 > t0 ? { t0, t1: sel.t0 } : null;
+    }
+    const mid = span.t0 + (span.t1 - span.t0) / 2;
+    return { t0: span.t0, t1: mid };
+  }
+
+  private async fillSessions(): Promise<void> {
+    this.sessionSelect.replaceChildren(h('option', { value: '' }, 'Loading sessions…'));
+    let others: Awaited<ReturnType<PanelContext['otherModels']>> = [];
+    try {
+      others = await this.ctx.otherModels();
+    } catch (e) {
+      this.ctx.showError(e);
+    }
+    const options = others.map((o) => h('option', { value: `${o.sessionId}/${o.model.id}` }, `${o.sessionId} · ${o.description} · ${o.model.title}`));
+    this.sessionSelect.replaceChildren(h('option', { value: '' }, others.length ? 'Choose a session…' : 'No other session has a flame graph'), ...options);
+    if (!others.some((o) => `${o.sessionId}/${o.model.id}` === this.otherSession)) this.otherSession = '';
+    this.sessionSelect.value = this.otherSession;
+  }
+
+  private renderCompareNote(): void {
+    let text = '';
+    if (this.compare === 'range') {
+      text = this.baseline
+        ? `baseline ${formatTime(this.baseline.t0)} – ${formatTime(this.baseline.t1)} (Shift+drag on the strip to change)`
+        : 'Shift+drag on the strip to choose the baseline';
+    } else if (this.compare === 'session') {
+      text = this.otherSession ? `baseline: session ${this.otherSession.split('/')[0]}` : '';
+    }
+    setText(this.compareNote, text);
+  }
+
+  private renderLegend(): void {
+    const entries: readonly LegendEntry[] = this.shown.mode === 'diff' ? DIFF_LEGEND : LEGEND;
+    const key = this.shown.mode === 'diff' ? 'diff' : 'kind';
+    if (this.legend.dataset['kind'] === key) return;
+    this.legend.dataset['kind'] = key;
+    this.legend.replaceChildren(...entries.map((entry) =>
+      h('li', { 'data-family': entry.family }, h('span', { class: 'swatch', style: `background:${entry.swatch}` }), entry.label)));
   }
 
   private renderSearchResult(): void {
+    const error = this.main.canvas.dataset['searchError'];
     let text = '';
-    if (this.searchError) {
-      text = `Invalid expression: ${this.searchError}`;
-    } else if (this.search) {
-      const s = this.search;
-      text = s.matchedNodes === 0
-        ? 'No match'
-        : `${formatCount(s.matchedNodes)} ${s.matchedNodes === 1 ? 'frame' : 'frames'}, ${formatPercent(s.share)} of samples`;
+    const s = this.main.searchResult;
+    if (error) {
+      text = `Invalid expression: ${error}`;
+    } else if (s && this.query !== '') {
+      const unit = this.unit();
+      const of = unit === 'samples' ? 'of samples' : `of ${unitLabel(unit)}`;
+      text = s.matchedNodes === 0 ? 'No match' : `${formatCount(s.matchedNodes)} ${s.matchedNodes === 1 ? 'frame' : 'frames'}, ${formatPercent(s.share)} ${of}`;
     }
     setText(this.searchResult, text);
-    this.searchResult.classList.toggle('error', this.searchError !== null);
+    this.searchResult.classList.toggle('error', !!error);
   }
 
-  private renderBreadcrumb(): void {
-    const path = this.zoom > 0 && this.zoom < this.model.nodeCount ? pathTo(this.model, this.zoom) : [];
+  private renderBreadcrumb(path: number[]): void {
+    const m = this.main.currentModel;
     const key = path.join(',');
     if (this.breadcrumb.dataset['path'] === key) return;
     this.breadcrumb.dataset['path'] = key;
     this.breadcrumb.replaceChildren(
-      ...path.flatMap((node, i) => {
-        const label = node === 0 ? 'all' : this.model.name(node);
+      ...(m ? path : []).flatMap((node, i) => {
+        const label = node === 0 ? 'all' : m!.name(node);
         const item = i === path.length - 1
           ? h('span', { class: 'current', 'aria-current': 'true' }, label)
-          : h('button', { type: 'button', class: 'link', onclick: () => this.zoomTo(node) }, label);
+          : h('button', { type: 'button', class: 'link', onclick: () => this.main.zoomTo(node) }, label);
         return i === 0 ? [item] : [h('span', { class: 'sep', 'aria-hidden': 'true' }, '›'), item];
       }),
     );
     this.resetZoom.disabled = path.length === 0;
-  }
-
-  private resize(width: number, height: number): void {
-    const dpr = window.devicePixelRatio || 1;
-    const pw = Math.round(width * dpr);
-    const ph = Math.round(height * dpr);
-    if (this.canvas.width === pw && this.canvas.height === ph && this.width === width && this.height === height) return;
-    // Root at the bottom: when the graph grows taller, keep the bottom in view if it was.
-    const s = this.scroller;
-    const atBottom = s.scrollTop + s.clientHeight >= s.scrollHeight - 2;
-    this.canvas.width = pw;
-    this.canvas.height = ph;
-    this.canvas.style.width = `${width}px`;
-    this.canvas.style.height = `${height}px`;
-    this.width = width;
-    this.height = height;
-    if (atBottom) s.scrollTop = s.scrollHeight;
-  }
-
-  private frameAt(e: MouseEvent): number {
-    const r = this.canvas.getBoundingClientRect();
-    const x = e.clientX - r.left;
-    const y = e.clientY - r.top;
-    return hitTest(this.vis, x, rowAt(y, this.height, ROW));
-  }
-
-  private onMove(e: MouseEvent): void {
-    this.setHover(this.frameAt(e), e);
-  }
-
-  private onClick(e: MouseEvent): void {
-    const i = this.frameAt(e);
-    if (i >= 0) this.zoomTo(this.vis.nodes[i]!);
-  }
-
-  private setHover(index: number, e: MouseEvent | null): void {
-    const node = index >= 0 ? this.vis.nodes[index]! : -1;
-    if (node !== this.hoverNode) {
-      this.hoverNode = node;
-      this.invalidate();
-    }
-    this.lastMouse = e ? { clientX: e.clientX, clientY: e.clientY } : null;
-    if (node < 0 || !this.lastMouse) {
-      this.tooltip.hidden = true;
-      return;
-    }
-    this.showTooltip(node, this.lastMouse);
-  }
-
-  private hoverIndex(): number {
-    if (this.hoverNode < 0) return -1;
-    for (let i = 0; i < this.vis.count; i++) if (this.vis.nodes[i] === this.hoverNode) return i;
-    return -1;
-  }
-
-  private showTooltip(node: number, e: { clientX: number; clientY: number }): void {
-    const m = this.model;
-    const total = m.totals[node]!;
-    const root = m.totals[0]! || 1;
-    const zoomTotal = m.totals[this.zoom]! || 1;
-    const module = m.module(node);
-    const rows: [string, string][] = [
-      ['kind', KIND_LABELS[m.kind(node)] ?? `kind ${m.kind(node)}`],
-      ['samples', `${formatCount(total)} (self ${formatCount(m.selfs[node]!)})`],
-      ['of total', formatPercent(total / root)],
-    ];
-    if (module) rows.unshift(['module', module]);
-    if (this.zoom !== 0) rows.push(['of zoomed frame', formatPercent(total / zoomTotal)]);
-    this.tooltip.replaceChildren(
-      h('div', { class: 'fg-tooltip-name', 'data-testid': 'tooltip-name' }, m.name(node)),
-      h('dl', {}, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
-    );
-    this.tooltip.hidden = false;
-    // Keep the tooltip inside the window.
-    const pad = 14;
-    const tw = this.tooltip.offsetWidth;
-    const th = this.tooltip.offsetHeight;
-    let left = e.clientX + pad;
-    let top = e.clientY + pad;
-    if (left + tw > window.innerWidth - 4) left = Math.max(4, e.clientX - tw - pad);
-    if (top + th > window.innerHeight - 4) top = Math.max(4, e.clientY - th - pad);
-    this.tooltip.style.left = `${left}px`;
-    this.tooltip.style.top = `${top}px`;
-  }
-
-  /** The widest visible search match, in canvas CSS pixels or (viewport) in client coordinates. */
-  private widestMatchRect(viewport: boolean): Rect | null {
-    if (!this.search) return null;
-    const i = widestMatch(this.vis, this.search.matched);
-    if (i < 0) return null;
-    const rect: Rect = { x: this.vis.x[i]!, y: rowTop(this.vis.depth[i]!, this.height, ROW), width: this.vis.w[i]!, height: ROW - 1 };
-    if (viewport) {
-      const r = this.canvas.getBoundingClientRect();
-      rect.x += r.left;
-      rect.y += r.top;
-    }
-    return rect;
   }
 }

@@ -1,0 +1,65 @@
+import type { TimelineWindow } from './api/types';
+import { renderTimeline, type TimelineRow } from './render/timeline-renderer';
+
+/**
+ * A deterministic timeline window for measurements: `tracks` threads sharing `slices` slices over
+ * 10 s, a quarter of them with CPU-sample ticks, some woken by another thread.
+ */
+export function syntheticTimeline(slices: number, tracks: number): { window: TimelineWindow; rows: TimelineRow[] } {
+  let s = 7;
+  const rand = (n: number): number => {
+    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+    return (s >>> 0) % n;
+  };
+  const t1 = 10e9;
+  const per = Math.max(1, Math.floor(slices / tracks));
+  const step = t1 / per;
+  const window: TimelineWindow = { kind: 'window', t0: 0, t1, px: 1600, strings: ['running', 'runnable', 'sleeping', 'blocked', 'pipe_read'], tracks: [] };
+  for (let t = 0; t < tracks; t++) {
+    const sl = { starts: [] as number[], durations: [] as number[], states: [] as number[], labels: [] as number[], cpus: [] as number[], merged: [] as number[], links: [] as TimelineWindow['tracks'][number]['slices']['links'] };
+    const times: number[] = [];
+    for (let i = 0; i < per; i++) {
+      const state = rand(4);
+      sl.starts.push(i * step);
+      sl.durations.push(step * (0.5 + rand(100) / 200));
+      sl.states.push(state);
+      sl.labels.push(state === 3 ? 4 : -1);
+      sl.cpus.push(state === 0 ? rand(8) : -1);
+      sl.merged.push(1);
+      sl.links.push(state === 0 && rand(5) === 0 ? { track: `t${rand(tracks)}`, time: Math.max(0, (i - 0.25) * step), kind: 'wokenBy' } : null);
+      if (i % 4 === 0) times.push((i + 0.5) * step);
+    }
+    window.tracks.push({ id: `t${t}`, slices: sl, instants: { times, kinds: times.map(() => 0), labels: times.map(() => -1) } });
+  }
+  return { window, rows: window.tracks.map((tr, i) => ({ id: tr.id, label: `worker-${i}`, detail: `bench ${i}` })) };
+}
+
+/**
+ * Draws `slices` synthetic slices in `tracks` rows on a real canvas `runs` times (pixels read back
+ * each time, so rasterising counts); `height` 0 makes every row visible. Times in ms.
+ */
+export function benchTimeline(slices = 100_000, tracks = 100, width = 1600, runs = 7, height = 0): Record<string, number> {
+  const { window, rows } = syntheticTimeline(slices, tracks);
+  const rowHeight = 26;
+  if (height <= 0) height = 24 + rowHeight * tracks;
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return { error: 1 };
+  const rowIndex = new Map(rows.map((r, i) => [r.id, i]));
+  const times: number[] = [];
+  let drawn = { slices: 0, rects: 0 };
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    drawn = renderTimeline(ctx, {
+      data: window, width, height, labelWidth: 170, axisHeight: 24, rowHeight, viewport: { t0: 0, t1: 10e9 }, rows, rowIndex,
+      scrollY: 0, selection: null, highlight: null, highlightTrack: null, end: null,
+    });
+    ctx.getImageData(0, 0, 1, 1);
+    times.push(performance.now() - t0);
+  }
+  const first = times[0]!;
+  times.sort((a, b) => a - b);
+  return { slices: drawn.slices, rects: drawn.rects, firstMs: first, medianMs: times[Math.floor(times.length / 2)]!, minMs: times[0]! };
+}

@@ -1,0 +1,570 @@
+import type { StackFrame, TimelineLink, TimelineSliceDetail, TimelineSummary, TimelineTrack, TimelineWindow } from '../../api/types';
+import { isObject, ReplaceModel } from '../../live/live-model';
+import {
+  atLiveEdge, clampViewport, fetchWindow, followLive, panBy, windowServes, zoomAt,
+  type Bounds, type FetchWindow, type Viewport,
+} from '../../model/timeline-viewport';
+import { renderTimeline, sliceAt, stateColor, visibleRows, type TimelineDrawStats, type TimelineRow } from '../../render/timeline-renderer';
+import { h, setText } from '../../ui/dom';
+import { formatCount, formatDuration, formatTime } from '../../ui/format';
+import type { Panel, PanelContext, PanelDefinition } from '../registry';
+
+export function isTimelineSummary(v: unknown): v is TimelineSummary {
+  return isObject(v) && Array.isArray(v['tracks']) && typeof v['end'] === 'number';
+}
+
+export const timelinePanel: PanelDefinition<ReplaceModel<TimelineSummary>> = {
+  modelType: 'timeline',
+  title: 'Timeline',
+  createModel: () => new ReplaceModel(isTimelineSummary),
+  create: (host, ctx) => new TimelinePanel(host, ctx),
+};
+
+const LABEL_W = 170;
+const AXIS_H = 24;
+const ROW_H = 26;
+const QUERY_DELAY_MS = 90;
+/** The first view: the last 10 s (or everything when shorter). */
+const INITIAL_SPAN_NS = 10e9;
+
+/** Tracks in a stable order: by process, then thread id; filtered by a text. */
+export function orderTracks(tracks: readonly TimelineTrack[], filter: string): TimelineTrack[] {
+  const needle = filter.trim().toLowerCase();
+  const shown = needle
+    ? tracks.filter((t) => t.name.toLowerCase().includes(needle) || (t.process ?? '').toLowerCase().includes(needle)
+      || String(t.tid ?? '').includes(needle) || String(t.pid ?? '').includes(needle) || t.id === needle)
+    : tracks.slice();
+  return shown.sort((a, b) => (a.pid ?? 0) - (b.pid ?? 0) || (a.tid ?? 0) - (b.tid ?? 0) || (a.id < b.id ? -1 : 1));
+}
+
+/**
+ * Threads over time: one row per track, slices coloured by state, CPU samples as ticks, wakeups as
+ * arrows from the waker. Wheel zooms about the pointer (from the whole history down to a microsecond),
+ * drag pans, Shift+wheel scrolls the tracks, Shift+drag selects a time range for every panel. In
+ * live mode the right edge follows the newest data; scrolling back pauses it. The panel asks the
+ * binding for the visible window (`?t0&t1&px&tracks`) decimated to its width, and for a clicked
+ * slice's details (`?track&at`): its stack and its waker.
+ */
+class TimelinePanel implements Panel {
+  private readonly resizes = new ResizeObserver(() => this.invalidate(true));
+  private readonly canvas: HTMLCanvasElement;
+  private readonly wrap: HTMLElement;
+  private readonly details: HTMLElement;
+  private readonly status: HTMLElement;
+  private readonly notice: HTMLElement;
+  private readonly liveButton: HTMLButtonElement;
+  private readonly filterInput: HTMLInputElement;
+  private readonly tooltip: HTMLElement;
+
+  private viewport: Viewport | null = null;
+  private live = true;
+  private scrollY = 0;
+  private rows: TimelineRow[] = [];
+  private tracks: TimelineTrack[] = [];
+  private rowIndex = new Map<string, number>();
+  private data: TimelineWindow | null = null;
+  private held: (FetchWindow & { tracks: string }) | null = null;
+  private inflight: AbortController | null = null;
+  private queryTimer: ReturnType<typeof setTimeout> | null = null;
+  private queries = 0;
+  private lastQuery: Record<string, string | number> | null = null;
+  private detail: { track: string; at: number; slice: TimelineSliceDetail | null; link: TimelineLink | null; error: string | null } | null = null;
+  private detailAbort: AbortController | null = null;
+  private highlightTrack: string | null = null;
+  private drag: { x: number; y: number; t: number; scrollY: number; viewport: Viewport; select: boolean; moved: boolean; pointer: number } | null = null;
+  private dragSelection: Viewport | null = null;
+  private stats: TimelineDrawStats & { drawMs: number } = { slices: 0, rects: 0, instants: 0, links: 0, labels: 0, drawMs: 0 };
+  private visible = true;
+  private pending = 0;
+  private width = 0;
+  private height = 0;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(host: HTMLElement, private readonly ctx: PanelContext<ReplaceModel<TimelineSummary>>) {
+    this.canvas = h('canvas', { class: 'tl-canvas', 'data-testid': 'timeline-canvas', role: 'img', 'aria-label': `${ctx.info().title}: threads over time` });
+    this.tooltip = h('div', { class: 'fg-tooltip', role: 'tooltip', hidden: true, 'data-testid': 'timeline-tooltip' });
+    this.wrap = h('div', {
+      class: 'tl-wrap', tabindex: 0,
+      'aria-label': 'Timeline: wheel or +/- zoom, drag or arrows pan, Shift+wheel or up/down scroll tracks, Shift+drag selects a range, L follows live, Home shows everything',
+    }, this.canvas, this.tooltip);
+    this.details = h('aside', { class: 'tl-details', 'data-testid': 'timeline-details', hidden: true, 'aria-live': 'polite' });
+    this.status = h('span', { class: 'muted', 'data-testid': 'timeline-status', 'aria-live': 'polite' });
+    this.notice = h('div', { class: 'fg-notice', 'data-testid': 'timeline-notice', hidden: true, role: 'status' });
+    this.liveButton = h('button', { type: 'button', 'data-testid': 'timeline-live', 'aria-pressed': 'true', onclick: () => this.setLive(!this.live) }, 'Live');
+    this.filterInput = h('input', { type: 'search', placeholder: 'Filter tracks…', 'aria-label': 'Filter tracks by thread, process or id', 'data-testid': 'timeline-filter', oninput: () => this.onTracks() });
+    const zoomButton = (label: string, factor: number, testid: string): HTMLButtonElement =>
+      h('button', { type: 'button', 'data-testid': testid, 'aria-label': factor < 1 ? 'Zoom in' : 'Zoom out', onclick: () => this.zoomCentre(factor) }, label);
+    const legend = h('span', { class: 'legend-inline' },
+      ...['running', 'runnable', 'sleeping', 'blocked'].flatMap((s) => [h('span', { class: 'swatch', style: `background:${stateColor(s)}` }), s]),
+      h('span', { class: 'swatch tick' }), 'CPU sample', h('span', { class: 'swatch arrow' }), 'woken by');
+    host.append(
+      h('div', { class: 'panel-toolbar' }, this.filterInput, zoomButton('−', 2, 'timeline-zoom-out'), zoomButton('+', 0.5, 'timeline-zoom-in'),
+        h('button', { type: 'button', 'data-testid': 'timeline-all', onclick: () => this.showAll() }, 'All'),
+        this.liveButton, h('span', { class: 'spacer' }), legend, this.status),
+      this.notice,
+      h('div', { class: 'tl-body' }, this.wrap, this.details));
+
+    this.wrap.addEventListener('wheel', (e) => this.wheel(e), { passive: false });
+    this.canvas.addEventListener('pointerdown', (e) => this.down(e));
+    this.canvas.addEventListener('pointermove', (e) => this.move(e));
+    this.canvas.addEventListener('pointerup', (e) => this.up(e));
+    this.canvas.addEventListener('pointerleave', () => {
+      this.tooltip.hidden = true;
+    });
+    this.wrap.addEventListener('keydown', (e) => this.key(e));
+    this.resizes.observe(this.wrap);
+    this.unsubscribe.push(
+      ctx.onModelChange(() => this.onTracks()),
+      ctx.selection.subscribe(() => this.invalidate(false)),
+    );
+    ctx.expose({
+      state: () => ({
+        viewport: this.viewport, live: this.live, tracks: this.rows.length, queries: this.queries, lastQuery: this.lastQuery,
+        detail: this.detail ? { track: this.detail.track, at: this.detail.at, state: this.detail.slice?.state ?? null, waker: this.detail.slice?.waker ?? null } : null,
+        highlightTrack: this.highlightTrack, drawn: this.stats,
+      }),
+      setViewport: (t0: number, t1: number) => this.setViewport({ t0, t1 }, false),
+      /** Client coordinates of time t on a track's row (for clicking a slice). */
+      pointAt: (track: string, t: number): { x: number; y: number } | null => {
+        const r = this.rowIndex.get(track);
+        const v = this.viewport;
+        if (r === undefined || !v) return null;
+        const rect = this.canvas.getBoundingClientRect();
+        return { x: rect.left + LABEL_W + ((t - v.t0) / (v.t1 - v.t0)) * (this.width - LABEL_W), y: rect.top + AXIS_H + r * ROW_H - this.scrollY + ROW_H / 2 };
+      },
+      /** Draws a window (for measurements) and returns what was drawn and how long it took. */
+      drawWindow: (window: TimelineWindow, viewport: Viewport) => {
+        this.data = window;
+        this.held = { t0: window.t0, t1: window.t1, px: window.px, tracks: '' };
+        this.live = false;
+        this.viewport = viewport;
+        this.draw();
+        const t0 = performance.now();
+        this.canvas.getContext('2d')?.getImageData(0, 0, 1, 1);
+        return { ...this.stats, rasterMs: performance.now() - t0 };
+      },
+    });
+    this.onTracks();
+  }
+
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    if (visible) this.invalidate(true);
+  }
+
+  dispose(): void {
+    this.resizes.disconnect();
+    if (this.pending) cancelAnimationFrame(this.pending);
+    for (const u of this.unsubscribe) u();
+    this.inflight?.abort();
+    this.detailAbort?.abort();
+    if (this.queryTimer) clearTimeout(this.queryTimer);
+  }
+
+  // --- model and viewport ---------------------------------------------------------------------
+
+  private summary(): TimelineSummary | null {
+    return this.ctx.model.value;
+  }
+
+  private bounds(): Bounds {
+    return { start: 0, end: Math.max(this.summary()?.end ?? 0, 1) };
+  }
+
+  private onTracks(): void {
+    const s = this.summary();
+    this.tracks = orderTracks(s?.tracks ?? [], this.filterInput.value);
+    this.rows = this.tracks.map((t) => ({
+      id: t.id,
+      label: t.name,
+      detail: t.kind === 'thread' ? `${t.process ?? ''} ${t.pid ?? ''}/${t.tid ?? ''}${t.end !== null ? ' · exited' : ''}` : t.kind,
+    }));
+    this.rowIndex = new Map(this.rows.map((r, i) => [r.id, i]));
+    if (s) {
+      const b = this.bounds();
+      if (!this.viewport) this.viewport = clampViewport({ t0: b.end - INITIAL_SPAN_NS, t1: b.end }, b);
+      else if (this.live) this.viewport = followLive(this.viewport, b);
+    }
+    const notes: string[] = [];
+    if (s && s.capped > 0) notes.push(`${formatCount(s.capped)} events over the cap of ${formatCount(s.capPerSecond)}/s were counted but not recorded.`);
+    if (s && s.dropped > 0) notes.push(`${formatCount(s.dropped)} oldest slices were dropped to stay within the memory budget.`);
+    this.notice.hidden = notes.length === 0;
+    setText(this.notice, notes.join(' '));
+    setText(this.status, s ? `${this.rows.length} of ${s.tracks.length} tracks · ${formatCount(s.slices)} slices held` : 'Waiting for data…');
+    this.invalidate(true);
+  }
+
+  private setViewport(v: Viewport, keepLive: boolean): void {
+    const b = this.bounds();
+    this.viewport = clampViewport(v, b);
+    if (!keepLive) this.setLive(atLiveEdge(this.viewport, b) && this.live);
+    this.invalidate(true);
+  }
+
+  private setLive(live: boolean): void {
+    this.live = live;
+    this.liveButton.setAttribute('aria-pressed', String(live));
+    setText(this.liveButton, live ? 'Live' : 'Live ▶');
+    this.liveButton.title = live ? 'Following the newest data; scroll back to pause' : 'Paused: click to follow the newest data';
+    if (live && this.viewport) {
+      this.viewport = followLive(this.viewport, this.bounds());
+      this.invalidate(true);
+    }
+  }
+
+  private zoomCentre(factor: number): void {
+    const v = this.viewport;
+    if (!v) return;
+    const anchor = this.live ? v.t1 : (v.t0 + v.t1) / 2;
+    this.setViewport(zoomAt(v, factor, anchor, this.bounds()), this.live);
+    if (this.live) this.viewport = followLive(this.viewport!, this.bounds());
+  }
+
+  private showAll(): void {
+    const b = this.bounds();
+    this.setViewport({ t0: b.start, t1: b.end }, true);
+    this.setLive(true);
+  }
+
+  // --- drawing and querying -------------------------------------------------------------------
+
+  private invalidate(requery: boolean): void {
+    if (requery) this.scheduleQuery();
+    if (this.pending || !this.visible) return;
+    this.pending = requestAnimationFrame(() => {
+      this.pending = 0;
+      this.draw();
+    });
+  }
+
+  private plotWidth(): number {
+    return Math.max(this.wrap.clientWidth - LABEL_W, 1);
+  }
+
+  /** The tracks whose rows are in view (plus a screen above and below), for the query. */
+  private queryTracks(): string[] {
+    const plotH = Math.max(this.wrap.clientHeight - AXIS_H, ROW_H);
+    const [first, last] = visibleRows(Math.max(0, this.scrollY - plotH), plotH * 3, ROW_H, this.rows.length);
+    return this.rows.slice(first, last + 1).map((r) => r.id);
+  }
+
+  private scheduleQuery(): void {
+    if (!this.visible || !this.viewport || this.rows.length === 0) return;
+    if (this.queryTimer) clearTimeout(this.queryTimer);
+    this.queryTimer = setTimeout(() => {
+      this.queryTimer = null;
+      this.query();
+    }, QUERY_DELAY_MS);
+  }
+
+  private query(): void {
+    const v = this.viewport;
+    if (!v) return;
+    const width = this.plotWidth();
+    const tracks = this.queryTracks();
+    const trackKey = tracks.join(',');
+    const live = this.live;
+    // In live mode the newest part changes: ask again whenever the model moved.
+    const revision = this.ctx.model.revision;
+    if (this.held && this.held.tracks === trackKey && windowServes(this.held, v, width) && (!live || this.heldRevision === revision)) return;
+    const w = fetchWindow(v, width, this.bounds());
+    const params = { t0: w.t0, t1: w.t1, px: w.px, tracks: trackKey };
+    this.inflight?.abort();
+    const controller = new AbortController();
+    this.inflight = controller;
+    this.queries++;
+    this.lastQuery = params;
+    this.ctx.query<TimelineWindow>(params, controller.signal).then((data) => {
+      if (controller !== this.inflight) return;
+      this.inflight = null;
+      this.data = data;
+      this.held = { ...w, tracks: trackKey };
+      this.heldRevision = revision;
+      this.invalidate(false);
+    }, (e: unknown) => {
+      if (controller !== this.inflight) return;
+      this.inflight = null;
+      setText(this.status, `The agent could not answer for this window: ${e instanceof Error ? e.message : String(e)}`);
+    });
+  }
+
+  private heldRevision = -1;
+
+  private draw(): void {
+    const width = Math.max(this.wrap.clientWidth, 200);
+    const height = Math.max(this.wrap.clientHeight, 120);
+    const dpr = window.devicePixelRatio || 1;
+    if (this.canvas.width !== Math.round(width * dpr) || this.canvas.height !== Math.round(height * dpr)) {
+      this.canvas.width = Math.round(width * dpr);
+      this.canvas.height = Math.round(height * dpr);
+      this.canvas.style.width = `${width}px`;
+      this.canvas.style.height = `${height}px`;
+    }
+    this.width = width;
+    this.height = height;
+    const maxScroll = Math.max(0, this.rows.length * ROW_H - (height - AXIS_H));
+    this.scrollY = Math.min(Math.max(this.scrollY, 0), maxScroll);
+    const ctx = this.canvas.getContext('2d');
+    const v = this.viewport;
+    if (!ctx) return;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    if (!v) {
+      ctx.clearRect(0, 0, width, height);
+      return;
+    }
+    const t0 = performance.now();
+    const stats = renderTimeline(ctx, {
+      data: this.data, width, height, dpr, labelWidth: LABEL_W, axisHeight: AXIS_H, rowHeight: ROW_H, viewport: v,
+      rows: this.rows, rowIndex: this.rowIndex, scrollY: this.scrollY,
+      selection: this.dragSelection ?? this.ctx.selection.range,
+      highlight: this.detail ? { track: this.detail.track, start: this.detail.slice?.start ?? this.detail.at } : null,
+      highlightTrack: this.highlightTrack,
+      end: this.summary()?.end ?? null,
+    });
+    this.stats = { ...stats, drawMs: performance.now() - t0 };
+    const d = this.canvas.dataset;
+    d['t0'] = String(Math.round(v.t0));
+    d['t1'] = String(Math.round(v.t1));
+    d['live'] = String(this.live);
+    d['slices'] = String(stats.slices);
+    d['links'] = String(stats.links);
+    d['tracks'] = String(this.rows.length);
+  }
+
+  // --- input ----------------------------------------------------------------------------------
+
+  private timeAtX(clientX: number): number {
+    const v = this.viewport!;
+    const x = clientX - this.canvas.getBoundingClientRect().left - LABEL_W;
+    return v.t0 + (x / this.plotWidth()) * (v.t1 - v.t0);
+  }
+
+  private rowAtY(clientY: number): number {
+    const y = clientY - this.canvas.getBoundingClientRect().top - AXIS_H + this.scrollY;
+    return y < 0 ? -1 : Math.floor(y / ROW_H);
+  }
+
+  private wheel(e: WheelEvent): void {
+    const v = this.viewport;
+    if (!v) return;
+    e.preventDefault();
+    const scale = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? 400 : 1;
+    if (e.shiftKey) {
+      this.scrollY += (e.deltaY || e.deltaX) * scale;
+      this.invalidate(true);
+      return;
+    }
+    if (Math.abs(e.deltaX) > Math.abs(e.deltaY)) {
+      const dt = (e.deltaX * scale / this.plotWidth()) * (v.t1 - v.t0);
+      this.setViewport(panBy(v, dt, this.bounds()), false);
+      return;
+    }
+    const factor = Math.exp(e.deltaY * scale * 0.0015);
+    const anchor = this.timeAtX(e.clientX);
+    const next = zoomAt(v, factor, anchor, this.bounds());
+    // Zooming about the live edge keeps following it; anywhere else it pauses.
+    this.setViewport(next, this.live && atLiveEdge(next, this.bounds()));
+  }
+
+  private down(e: PointerEvent): void {
+    if (e.button !== 0 || !this.viewport) return;
+    this.drag = { x: e.clientX, y: e.clientY, t: this.timeAtX(e.clientX), scrollY: this.scrollY, viewport: this.viewport, select: e.shiftKey, moved: false, pointer: e.pointerId };
+    this.canvas.setPointerCapture?.(e.pointerId);
+    this.wrap.focus({ preventScroll: true });
+  }
+
+  private move(e: PointerEvent): void {
+    const d = this.drag;
+    if (!d) {
+      this.hover(e);
+      return;
+    }
+    if (Math.abs(e.clientX - d.x) + Math.abs(e.clientY - d.y) > 3) d.moved = true;
+    if (!d.moved) return;
+    if (d.select) {
+      const t = this.timeAtX(e.clientX);
+      this.dragSelection = { t0: Math.min(d.t, t), t1: Math.max(d.t, t) };
+      this.invalidate(false);
+      return;
+    }
+    const v = d.viewport;
+    const dt = -((e.clientX - d.x) / this.plotWidth()) * (v.t1 - v.t0);
+    this.scrollY = d.scrollY - (e.clientY - d.y);
+    this.viewport = clampViewport({ t0: v.t0 + dt, t1: v.t1 + dt }, this.bounds());
+    if (dt < 0) this.setLive(false);
+    this.invalidate(true);
+  }
+
+  private up(e: PointerEvent): void {
+    const d = this.drag;
+    this.drag = null;
+    if (!d) return;
+    if (d.select && d.moved && this.dragSelection) {
+      this.ctx.selection.set(this.dragSelection);
+      this.dragSelection = null;
+      this.invalidate(false);
+      return;
+    }
+    this.dragSelection = null;
+    if (!d.moved) this.click(e);
+    else if (this.viewport && atLiveEdge(this.viewport, this.bounds()) && !this.live) this.invalidate(true);
+  }
+
+  private hover(e: PointerEvent): void {
+    const r = this.rowAtY(e.clientY);
+    const row = this.rows[r];
+    const v = this.viewport;
+    if (!row || !v || e.clientX - this.canvas.getBoundingClientRect().left < LABEL_W) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    const t = this.timeAtX(e.clientX);
+    const tolerance = (3 * (v.t1 - v.t0)) / this.plotWidth();
+    const i = sliceAt(this.data, row.id, t, tolerance);
+    const track = this.data?.tracks.find((tr) => tr.id === row.id);
+    if (i < 0 || !track || !this.data) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    const s = track.slices;
+    const strings = this.data.strings;
+    const label = s.labels[i]! >= 0 ? strings[s.labels[i]!] : null;
+    this.tooltip.replaceChildren(
+      h('div', { class: 'fg-tooltip-name' }, `${strings[s.states[i]!] ?? 'state'}${label ? ` · ${label}` : ''}`),
+      h('dl', {},
+        h('dt', {}, 'start'), h('dd', {}, formatTime(s.starts[i]!, v.t1 - v.t0)),
+        h('dt', {}, 'duration'), h('dd', {}, formatDuration(s.durations[i]!)),
+        ...(s.cpus[i]! >= 0 ? [h('dt', {}, 'cpu'), h('dd', {}, String(s.cpus[i]))] : []),
+        ...(s.merged[i]! > 1 ? [h('dt', {}, 'merged'), h('dd', {}, `${s.merged[i]} slices (zoom in to see them)`)] : [])),
+      h('div', { class: 'fg-tooltip-hint' }, 'Click: stack and waker'));
+    this.tooltip.hidden = false;
+    this.tooltip.style.left = `${e.clientX + 14}px`;
+    this.tooltip.style.top = `${e.clientY + 14}px`;
+  }
+
+  private click(e: PointerEvent): void {
+    const r = this.rowAtY(e.clientY);
+    const row = this.rows[r];
+    if (!row || e.clientX - this.canvas.getBoundingClientRect().left < LABEL_W) return;
+    const at = Math.max(0, Math.round(this.timeAtX(e.clientX)));
+    this.openDetail(row.id, at);
+  }
+
+  private openDetail(track: string, at: number): void {
+    // The link of the slice (from the window data) names the waker's track for the jump.
+    const v = this.viewport!;
+    const i = sliceAt(this.data, track, at, (3 * (v.t1 - v.t0)) / this.plotWidth());
+    const tr = this.data?.tracks.find((t) => t.id === track);
+    const link = i >= 0 && tr ? tr.slices.links[i] ?? null : null;
+    const queryAt = i >= 0 && tr ? Math.max(tr.slices.starts[i]!, Math.min(at, tr.slices.starts[i]! + tr.slices.durations[i]! - 1)) : at;
+    this.detail = { track, at: queryAt, slice: null, link, error: null };
+    this.detailAbort?.abort();
+    const controller = new AbortController();
+    this.detailAbort = controller;
+    this.renderDetail();
+    this.invalidate(false);
+    this.ctx.query<TimelineSliceDetail>({ track, at: queryAt }, controller.signal).then((slice) => {
+      if (controller !== this.detailAbort || !this.detail) return;
+      this.detail.slice = slice;
+      this.renderDetail();
+      this.invalidate(false);
+    }, (err: unknown) => {
+      if (controller !== this.detailAbort || !this.detail) return;
+      this.detail.error = err instanceof Error ? err.message : String(err);
+      this.renderDetail();
+    });
+  }
+
+  private renderDetail(): void {
+    const d = this.detail;
+    this.details.hidden = d === null;
+    if (!d) return;
+    const track = this.tracks.find((t) => t.id === d.track);
+    const close = h('button', { type: 'button', class: 'link', 'aria-label': 'Close details', 'data-testid': 'timeline-details-close', onclick: () => {
+      this.detail = null;
+      this.renderDetail();
+      this.invalidate(false);
+    } }, '✕');
+    const parts: (Node | null)[] = [
+      h('div', { class: 'tl-details-head' }, h('strong', {}, track ? `${track.name} (${track.pid ?? ''}/${track.tid ?? ''})` : d.track), close),
+    ];
+    if (d.error) parts.push(h('p', { class: 'error-text' }, d.error));
+    else if (!d.slice) parts.push(h('p', { class: 'muted' }, 'Loading…'));
+    else {
+      const s = d.slice;
+      parts.push(h('dl', { class: 'tl-facts' },
+        h('dt', {}, 'state'), h('dd', { 'data-testid': 'slice-state' }, `${s.state}${s.label ? ` · ${s.label}` : ''}`),
+        h('dt', {}, 'start'), h('dd', {}, formatTime(s.start, s.duration)),
+        h('dt', {}, 'duration'), h('dd', {}, formatDuration(s.duration)),
+        ...(s.cpu !== null && s.cpu !== undefined && s.cpu >= 0 ? [h('dt', {}, 'cpu'), h('dd', {}, String(s.cpu))] : [])));
+      parts.push(h('h4', {}, 'Stack'), stackList(s.stack, 'slice-stack'));
+      if (s.waker) {
+        const waker = s.waker;
+        const target = this.wakerTrack(d.link, waker.tid);
+        parts.push(
+          h('h4', {}, 'Woken by'),
+          h('p', { 'data-testid': 'slice-waker' }, `${waker.name} (pid ${waker.pid}, tid ${waker.tid})`),
+          target
+            ? h('button', { type: 'button', 'data-testid': 'jump-to-waker', onclick: () => this.jumpTo(target, d.link?.time ?? s.start) }, 'Show the waker’s track')
+            : h('p', { class: 'muted' }, 'The waker has no track here (another process, or filtered out).'),
+          stackList(waker.stack, 'waker-stack'));
+      }
+    }
+    this.details.replaceChildren(...parts.filter((p): p is Node => p !== null));
+  }
+
+  private wakerTrack(link: TimelineLink | null, tid: number): string | null {
+    if (link && this.summary()?.tracks.some((t) => t.id === link.track)) return link.track;
+    return this.summary()?.tracks.find((t) => t.tid === tid)?.id ?? null;
+  }
+
+  /** Scrolls to a track, points at it and centres the view on time t. */
+  private jumpTo(track: string, t: number): void {
+    if (!this.rowIndex.has(track)) {
+      this.filterInput.value = '';
+      this.onTracks();
+    }
+    const r = this.rowIndex.get(track);
+    if (r === undefined) return;
+    this.highlightTrack = track;
+    const plotH = Math.max(this.wrap.clientHeight - AXIS_H, ROW_H);
+    this.scrollY = Math.max(0, r * ROW_H - plotH / 2);
+    const v = this.viewport!;
+    const span = v.t1 - v.t0;
+    this.setLive(false);
+    this.setViewport({ t0: t - span / 2, t1: t + span / 2 }, false);
+  }
+
+  private key(e: KeyboardEvent): void {
+    const v = this.viewport;
+    if (!v) return;
+    const b = this.bounds();
+    const span = v.t1 - v.t0;
+    switch (e.key) {
+      case '+': case '=': this.zoomCentre(0.5); break;
+      case '-': case '_': this.zoomCentre(2); break;
+      case 'ArrowLeft': this.setViewport(panBy(v, -span * 0.2, b), false); this.setLive(false); break;
+      case 'ArrowRight': this.setViewport(panBy(v, span * 0.2, b), false); break;
+      case 'ArrowUp': this.scrollY -= ROW_H; this.invalidate(true); break;
+      case 'ArrowDown': this.scrollY += ROW_H; this.invalidate(true); break;
+      case 'Home': this.showAll(); break;
+      case 'l': case 'L': this.setLive(true); break;
+      case 'Escape':
+        this.detail = null;
+        this.highlightTrack = null;
+        this.renderDetail();
+        this.ctx.selection.set(null);
+        this.invalidate(false);
+        break;
+      default: return;
+    }
+    e.preventDefault();
+  }
+}
+
+function stackList(stack: StackFrame[] | undefined, testid: string): HTMLElement {
+  if (!stack || stack.length === 0) return h('p', { class: 'muted', 'data-testid': testid }, 'No stack captured.');
+  // Root first on the wire; the innermost frame is what one reads first.
+  return h('ol', { class: 'tl-stack', 'data-testid': testid, reversed: true },
+    ...stack.slice().reverse().map((f) => h('li', { title: f.module ?? '' }, h('code', {}, f.name), f.module ? h('span', { class: 'muted' }, ` ${f.module}`) : null)));
+}
