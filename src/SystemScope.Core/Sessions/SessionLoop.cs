@@ -142,7 +142,10 @@ internal sealed class SessionLoop : IDisposable
 
             RunControls();
             TakeIncoming();
-            ReleaseReady(flushAll: stopping);
+
+            // One watermark for both: a tick must not see time whose batches were not released yet.
+            var watermark = Watermark();
+            ReleaseReady(watermark, flushAll: stopping);
             if (stopping)
             {
                 RunControls();
@@ -152,7 +155,7 @@ internal sealed class SessionLoop : IDisposable
             if (Environment.TickCount64 >= nextTick)
             {
                 nextTick = Environment.TickCount64 + (long)_tick.TotalMilliseconds;
-                Guard(() => _onTick(Watermark()));
+                Guard(() => _onTick(watermark));
             }
         }
     }
@@ -198,14 +201,13 @@ internal sealed class SessionLoop : IDisposable
         }
     }
 
-    private void ReleaseReady(bool flushAll)
+    private void ReleaseReady(long watermark, bool flushAll)
     {
         if (_pending.Count == 0)
         {
             return;
         }
 
-        var watermark = Watermark();
         var now = Environment.TickCount64;
         var holdMs = (long)MaxHold.TotalMilliseconds;
         _pending.Sort(static (a, b) => a.Batch.FirstTimestampNs.CompareTo(b.Batch.FirstTimestampNs));

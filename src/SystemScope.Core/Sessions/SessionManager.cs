@@ -17,6 +17,10 @@ public sealed class SessionManager : IDisposable
 {
     public const int MaxSessions = 16;
     private const int RememberedEnded = 32;
+
+    /// <summary>Stopped sessions whose models stay readable (the most recent ones, for a while), so a reload after Stop still shows them.</summary>
+    private const int ReadableEnded = 4;
+    private static readonly TimeSpan ReadableFor = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan LeaseCheckInterval = TimeSpan.FromSeconds(1);
 
     private readonly Dictionary<string, ISourceProvider> _sources;
@@ -26,7 +30,7 @@ public sealed class SessionManager : IDisposable
     private readonly int _agentPid;
     private readonly ConcurrentDictionary<string, Session> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<SourceAvailability>> _probes = new(StringComparer.Ordinal);
-    private readonly Queue<SessionSnapshot> _ended = new();
+    private readonly List<Ended> _ended = [];
     private readonly Lock _startGate = new();
     private Timer? _leaseTimer;
     private bool _disposed;
@@ -132,8 +136,29 @@ public sealed class SessionManager : IDisposable
 
         lock (_ended)
         {
-            return _ended.LastOrDefault(s => s.Id == id)
+            return _ended.LastOrDefault(e => e.Snapshot.Id == id)?.Snapshot
                 ?? throw new NotFoundException("session-not-found", $"no session with id '{id}' (list them with GET /api/sessions)");
+        }
+    }
+
+    /// <summary>
+    /// A running session, or a recently stopped one whose models can still be read (they no longer
+    /// change); a 404 otherwise. For reading models, never for changing a session.
+    /// </summary>
+    public Session Find(string id)
+    {
+        if (_sessions.TryGetValue(id, out var session))
+        {
+            return session;
+        }
+
+        lock (_ended)
+        {
+            Forget();
+            return _ended.LastOrDefault(e => e.Snapshot.Id == id)?.Session
+                ?? throw new NotFoundException("session-not-found", _ended.Any(e => e.Snapshot.Id == id)
+                    ? $"session '{id}' stopped a while ago: its models are no longer kept"
+                    : $"no session with id '{id}' (list them with GET /api/sessions)");
         }
     }
 
@@ -246,13 +271,31 @@ public sealed class SessionManager : IDisposable
     {
         lock (_ended)
         {
-            _ended.Enqueue(session.Snapshot());
-            while (_ended.Count > RememberedEnded)
+            _ended.Add(new Ended(session.Snapshot(), session, Environment.TickCount64));
+            if (_ended.Count > RememberedEnded)
             {
-                _ended.Dequeue();
+                _ended.RemoveAt(0);
+            }
+
+            Forget();
+        }
+    }
+
+    /// <summary>Lets go of the models of all but the most recent stopped sessions, and of those stopped long ago.</summary>
+    private void Forget()
+    {
+        var now = Environment.TickCount64;
+        for (var i = 0; i < _ended.Count; i++)
+        {
+            var old = i < _ended.Count - ReadableEnded || now - _ended[i].StoppedAtMs > ReadableFor.TotalMilliseconds;
+            if (old && _ended[i].Session is not null)
+            {
+                _ended[i] = _ended[i] with { Session = null };
             }
         }
     }
+
+    private sealed record Ended(SessionSnapshot Snapshot, Session? Session, long StoppedAtMs);
 
     /// <summary>Checks leases once a second while any session runs; no timer at all otherwise.</summary>
     private void EnsureLeaseTimer() => _leaseTimer ??= new Timer(_ => CheckLeases(), null, LeaseCheckInterval, LeaseCheckInterval);

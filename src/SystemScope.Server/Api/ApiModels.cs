@@ -18,7 +18,13 @@ public sealed record SourceCapability(
     string? Detail,
     JsonElement Options);
 
-public sealed record CapabilitiesResponse(KernelFacts Kernel, IReadOnlyList<FeatureProbe> Features, IReadOnlyList<SourceCapability> Sources);
+public sealed record CapabilitiesResponse(KernelFacts Kernel, IReadOnlyList<FeatureProbe> Features, IReadOnlyList<SourceCapability> Sources, SessionSettings Session);
+
+/// <summary>A setting of the session itself (not of a source), with its range and default.</summary>
+public sealed record SessionSetting(double Min, double Max, double? Default);
+
+/// <summary>The ranges of the session request's own settings, for forms.</summary>
+public sealed record SessionSettings(SessionSetting WindowSeconds, SessionSetting MemoryBudgetMiB, SessionSetting GraceSeconds, SessionSetting DurationSeconds);
 
 /// <summary>RFC 9457 problem details, with the long diagnostic (e.g. a verifier log) when there is one.</summary>
 public sealed record ApiProblem(string Type, string Title, int Status, string Detail, string? Log = null);

@@ -22,19 +22,20 @@ internal static class ModelEndpoints
     {
         var manager = services.Sessions;
 
+        // A stopped session's models stay readable for a while (Find), so a reload after Stop still shows them.
         app.MapGet("/api/sessions/{id}/models", (string id) =>
         {
-            var session = manager.Get(id);
+            var session = manager.Find(id);
             session.Touch();
             return TypedResults.Ok<IReadOnlyList<ModelSnapshot>>(session.Snapshot().Models);
         });
 
         app.MapGet("/api/sessions/{id}/models/{model}", async (HttpContext context, string id, string model) =>
         {
-            var session = manager.Get(id);
+            var session = manager.Find(id);
             session.Touch();
             var target = session.Model(model);
-            var request = new ModelRequest(Cursor(context.Request), Parameters(context.Request), session.OriginNs, (otherSession, otherModel) => manager.Get(otherSession).Model(otherModel));
+            var request = new ModelRequest(Cursor(context.Request), Parameters(context.Request), session.OriginNs, (otherSession, otherModel) => manager.Find(otherSession).Model(otherModel));
 
             // Written to a buffer first, so a bad parameter still becomes a problem document.
             using var buffer = new MemoryStream();
@@ -54,11 +55,11 @@ internal static class ModelEndpoints
             await buffer.CopyToAsync(context.Response.Body, context.RequestAborted);
         });
 
-        app.MapGet("/api/sessions/{id}/stream", (HttpContext context, string id) => Stream(context, manager.Get(id)));
+        app.MapGet("/api/sessions/{id}/stream", (HttpContext context, string id) => Stream(context, manager.Find(id)));
     }
 
     /// <summary>
-    /// Server-sent events: <c>update</c> = <c>{"session":…,"models":{"cpu.flamegraph":…,…},"cursors":{…}}</c>
+    /// Server-sent events: <c>update</c> = <c>{"session":…,"models":{"cpu.flamegraph":…,…},"cursors":{"cpu.flamegraph":"…",…}}</c>
     /// with what changed in each model since the previous message on this connection (the first one has
     /// everything), sent as soon as a model changes and at least once per window (for the session's
     /// counters); <c>end</c> when the session stops. While the stream is open the session has a viewer.
@@ -101,6 +102,7 @@ internal static class ModelEndpoints
                 json.WritePropertyName("session");
                 JsonSerializer.Serialize(json, snapshot, ApiJsonContext.Default.SessionSnapshot);
                 json.WriteStartObject("models");
+                var sent = new List<string>();
                 foreach (var model in models)
                 {
                     var id = model.Descriptor.Id;
@@ -113,6 +115,19 @@ internal static class ModelEndpoints
                     versions[id] = version;
                     json.WritePropertyName(id);
                     cursors[id] = model.Write(json, new ModelRequest(cursors.GetValueOrDefault(id), null, session.OriginNs));
+                    sent.Add(id);
+                }
+
+                json.WriteEndObject();
+
+                // The cursor each model's update leaves the client at, for a resync with GET …/models/{id}?cursor=.
+                json.WriteStartObject("cursors");
+                foreach (var id in sent)
+                {
+                    if (cursors[id] is { } cursor)
+                    {
+                        json.WriteString(id, cursor);
+                    }
                 }
 
                 json.WriteEndObject();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using SystemScope.Core.Sessions;
 using SystemScope.Core.Sources;
 using SystemScope.Server.Hosting;
 
@@ -31,9 +32,15 @@ internal static class SystemEndpoints
                         probe.Available, probe.Mechanisms, probe.Reason, probe.Detail, OptionsOf(d));
                 })
                 .ToList();
-            return TypedResults.Ok(new CapabilitiesResponse(services.Kernel.Kernel(), services.Kernel.Features(), sources));
+            return TypedResults.Ok(new CapabilitiesResponse(services.Kernel.Kernel(), services.Kernel.Features(), sources, Settings));
         });
     }
+
+    private static readonly SessionSettings Settings = new(
+        new SessionSetting(SessionSpec.MinWindow.TotalSeconds, SessionSpec.MaxWindow.TotalSeconds, 1),
+        new SessionSetting(SessionSpec.MinMemoryBudgetBytes >> 20, SessionSpec.MaxMemoryBudgetBytes >> 20, SessionSpec.DefaultMemoryBudgetBytes >> 20),
+        new SessionSetting(SessionLease.MinGrace.TotalSeconds, SessionLease.MaxGrace.TotalSeconds, SessionLease.DefaultGrace.TotalSeconds),
+        new SessionSetting(0, SessionLease.MaxDuration.TotalSeconds, null));
 
     private static JsonElement OptionsOf(SourceDescriptor descriptor)
     {

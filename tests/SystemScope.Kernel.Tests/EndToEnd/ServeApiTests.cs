@@ -243,7 +243,7 @@ public sealed class ServeApiTests
         await ExpectProblem(agent, HttpMethod.Post, "/api/sessions", """{"windowSeconds":"fast"}""", 400, "field 'windowSeconds' of the session request is \"fast\": expected a number");
         await ExpectProblem(agent, HttpMethod.Get, "/api/sessions/feedbeef", null, 404, "no session with id 'feedbeef'");
         await ExpectProblem(agent, HttpMethod.Delete, "/api/sessions/feedbeef", null, 404, "no running session");
-        await ExpectProblem(agent, HttpMethod.Get, "/api/sessions/feedbeef/stream", null, 404, "no running session");
+        await ExpectProblem(agent, HttpMethod.Get, "/api/sessions/feedbeef/stream", null, 404, "no session with id 'feedbeef'");
         await ExpectProblem(agent, HttpMethod.Get, "/api/nothing-here", null, 404, "nothing at /api/nothing-here");
         await ExpectProblem(agent, HttpMethod.Patch, "/api/sessions", null, 405, "PATCH is not allowed on /api/sessions");
 

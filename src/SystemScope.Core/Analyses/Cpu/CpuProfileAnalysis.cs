@@ -19,12 +19,15 @@ public sealed class CpuProfileAnalysis : IAnalysis, IEventSink<CpuStackSample>
 
     private readonly StackBuilder _stacks;
     private readonly FlameGraphModel _model;
+    private readonly WindowClock? _clock;
     private ProcessFilter _filter;
 
-    public CpuProfileAnalysis(IStackSymbolizer symbolizer, ProcessFilter filter)
+    /// <param name="clock">Closes empty windows when nothing was sampled (null: only windows with samples are kept).</param>
+    public CpuProfileAnalysis(IStackSymbolizer symbolizer, ProcessFilter filter, WindowClock? clock = null)
     {
         _stacks = new StackBuilder(symbolizer);
         _filter = filter;
+        _clock = clock;
         _model = new FlameGraphModel(new ModelDescriptor(ModelId, FlameGraphModel.TypeName, "CPU flame graph", "samples", ["cpu"])
         {
             Description = "On-CPU samples by stack (kernel and user), per window.",
@@ -51,6 +54,7 @@ public sealed class CpuProfileAnalysis : IAnalysis, IEventSink<CpuStackSample>
         }
 
         var processRoot = _filter.SinglePid is null;
+        _clock?.Closed(end);
         using var window = _model.BeginWindow(start, end);
         foreach (ref readonly var e in events)
         {
@@ -65,12 +69,24 @@ public sealed class CpuProfileAnalysis : IAnalysis, IEventSink<CpuStackSample>
         }
     }
 
-    public void Reset() => _model.Reset();
+    public void Reset()
+    {
+        _model.Reset();
+        _clock?.Reset(MonotonicClock.NowNs());
+    }
 
     public void OnFilterChanged(ProcessFilter filter)
     {
         _filter = filter;
-        _model.Reset();
+        Reset();
+    }
+
+    public void OnTick(long watermarkNs)
+    {
+        foreach (var (start, end) in _clock?.Empty(watermarkNs) ?? [])
+        {
+            _model.CloseWindow(start, end);
+        }
     }
 }
 
@@ -84,7 +100,7 @@ public sealed class CpuProfileAnalysisProvider(IStackSymbolizer symbolizer) : IA
     public IAnalysis Create(AnalysisContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var analysis = new CpuProfileAnalysis(symbolizer, context.Filter.Current);
+        var analysis = new CpuProfileAnalysis(symbolizer, context.Filter.Current, new WindowClock(context.OriginNs, context.Spec.Window));
         context.Bus.Subscribe(analysis);
         return analysis;
     }

@@ -26,10 +26,12 @@ public sealed class OffCpuAnalysis : IAnalysis, IEventSink<OffCpuBlock>
     private readonly StackBuilder _stacks;
     private readonly StackBuilder _wakerStacks;
     private readonly Symbol[] _combined = new Symbol[(2 * ((2 * StackBuilder.MaxFramesPerStack) + 8)) + 4];
+    private readonly WindowClock? _clock;
     private ProcessFilter _filter;
 
-    public OffCpuAnalysis(IStackSymbolizer symbolizer, ProcessFilter filter)
+    public OffCpuAnalysis(IStackSymbolizer symbolizer, ProcessFilter filter, WindowClock? clock = null)
     {
+        _clock = clock;
         _stacks = new StackBuilder(symbolizer);
         _wakerStacks = new StackBuilder(symbolizer);
         _filter = filter;
@@ -65,6 +67,7 @@ public sealed class OffCpuAnalysis : IAnalysis, IEventSink<OffCpuBlock>
         }
 
         var processRoot = _filter.SinglePid is null;
+        _clock?.Closed(end);
         using var blocked = FlameGraph.BeginWindow(start, end);
         using var woken = Wakers.BeginWindow(start, end);
         Span<Symbol> leaf = [Symbol.ForState(SchedStates.Leaf(SchedState.Sleeping))];
@@ -88,6 +91,16 @@ public sealed class OffCpuAnalysis : IAnalysis, IEventSink<OffCpuBlock>
     {
         FlameGraph.Reset();
         Wakers.Reset();
+        _clock?.Reset(Events.MonotonicClock.NowNs());
+    }
+
+    public void OnTick(long watermarkNs)
+    {
+        foreach (var (start, end) in _clock?.Empty(watermarkNs) ?? [])
+        {
+            FlameGraph.CloseWindow(start, end);
+            Wakers.CloseWindow(start, end);
+        }
     }
 
     public void OnFilterChanged(ProcessFilter filter)
@@ -124,7 +137,7 @@ public sealed class OffCpuAnalysisProvider(IStackSymbolizer symbolizer) : IAnaly
     public IAnalysis Create(AnalysisContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var analysis = new OffCpuAnalysis(symbolizer, context.Filter.Current);
+        var analysis = new OffCpuAnalysis(symbolizer, context.Filter.Current, new WindowClock(context.OriginNs, context.Spec.Window));
         context.Bus.Subscribe(analysis);
         return analysis;
     }
