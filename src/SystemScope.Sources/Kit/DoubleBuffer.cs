@@ -1,4 +1,5 @@
 using SystemScope.Bpf;
+using SystemScope.Core.Events;
 
 namespace SystemScope.Sources.Kit;
 
@@ -18,7 +19,7 @@ internal sealed class DoubleBuffer(BpfMap activeSlot, TimeSpan settle)
         var drained = Active;
         Active ^= 1;
         activeSlot.Update(0u, (uint)Active);
-        var flippedAt = Core.Events.MonotonicClock.NowNs();
+        var flippedAt = MonotonicClock.NowNs();
 
         // Programs run for microseconds; one that read the old number just before the flip is done by now.
         Thread.Sleep(settle);

@@ -53,9 +53,32 @@ internal sealed class KernelFilter : IDisposable
             var oldBit = (byte)(1 << (int)_generation);
             var newBit = (byte)(1 << (int)next);
             var pids = filter.Pids.Select(p => (uint)p).ToHashSet();
-            foreach (var pid in pids)
+            var added = new List<uint>(pids.Count);
+            try
             {
-                _tgids.Update(pid, (byte)((_pids.Contains(pid) ? oldBit : 0) | newBit));
+                foreach (var pid in pids)
+                {
+                    _tgids.Update(pid, (byte)((_pids.Contains(pid) ? oldBit : 0) | newBit));
+                    added.Add(pid);
+                }
+            }
+            catch
+            {
+                // The old filter is still in force; take back the next generation's marks, or they
+                // would admit these pids the next time that generation becomes current.
+                foreach (var pid in added)
+                {
+                    if (_pids.Contains(pid))
+                    {
+                        _tgids.Update(pid, oldBit);
+                    }
+                    else
+                    {
+                        _tgids.TryDelete(pid);
+                    }
+                }
+
+                throw;
             }
 
             var comm = new Comm16();

@@ -26,7 +26,7 @@ internal sealed class SharedKernelMaps : IDisposable
         _filter = filter;
         _stats = stats;
         StatsProblem = statsProblem;
-        _subscription = live.Subscribe(changed => Apply(live));
+        _subscription = live.Subscribe(_ => Apply(live));
     }
 
     /// <summary>The ring buffer of the session's process records (read by the process source).</summary>
