@@ -90,13 +90,16 @@ internal sealed class WindowLoop : IDisposable
             nextNs = nextNs + _windowNs > now ? nextNs + _windowNs : now + _windowNs;
         }
 
+        Collect(_onFinal);
         try
         {
-            Collect(_onFinal);
-        }
-        finally
-        {
             _onExit();
+        }
+        catch (Exception ex)
+        {
+            // Nothing may escape a thread of ours: it would end the process.
+            Interlocked.Increment(ref _errors);
+            Volatile.Write(ref _lastError, ex);
         }
     }
 
