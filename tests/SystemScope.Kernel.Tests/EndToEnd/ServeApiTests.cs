@@ -59,10 +59,11 @@ public sealed class ServeApiTests
         using var second = Workloads.Start("syscall_loop", "read", "30");
         using var agent = AgentServerProcess.Start();
 
-        var (status, started, _) = await agent.Send(HttpMethod.Post, "/api/sessions", $$"""{"sources":["cpu"],"pid":{{first.Pid}},"frequency":199}""");
+        var (status, started, _) = await agent.Send(HttpMethod.Post, "/api/sessions", $$$"""{"sources":[{"id":"cpu","options":{"frequency":199}}],"pid":{{{first.Pid}}}}""");
         Assert.Equal(201, status);
         var id = started.GetProperty("id").GetString()!;
         Assert.Equal("running", started.GetProperty("state").GetString());
+        Assert.Equal(["process", "cpu"], started.GetProperty("sources").EnumerateArray().Select(s => s.GetProperty("id").GetString()));
 
         var graph = await WaitForFrame(agent, id, "spend_75");
         Assert.DoesNotContain("syscall_loop", FrameModules(graph));
@@ -70,22 +71,24 @@ public sealed class ServeApiTests
         var paused = (await agent.Send(HttpMethod.Post, $"/api/sessions/{id}/pause")).Body;
         Assert.Equal("paused", paused.GetProperty("state").GetString());
         await Task.Delay(TimeSpan.FromSeconds(1.5)); // let a window that may have been in flight land
-        var during = (await agent.GetJson($"/api/sessions/{id}")).GetProperty("collectedSamples").GetInt64();
+        var during = Counter(await agent.GetJson($"/api/sessions/{id}"), "cpu", "samples");
         await Task.Delay(TimeSpan.FromSeconds(2.5));
-        Assert.Equal(during, (await agent.GetJson($"/api/sessions/{id}")).GetProperty("collectedSamples").GetInt64());
+        Assert.Equal(during, Counter(await agent.GetJson($"/api/sessions/{id}"), "cpu", "samples"));
 
         Assert.Equal("running", (await agent.Send(HttpMethod.Post, $"/api/sessions/{id}/resume")).Body.GetProperty("state").GetString());
-        var reset = (await agent.Send(HttpMethod.Post, $"/api/sessions/{id}/reset")).Body;
-        Assert.True(reset.GetProperty("profileSamples").GetInt64() < during, reset.ToString());
+        Assert.Equal(200, (await agent.Send(HttpMethod.Post, $"/api/sessions/{id}/reset")).Status);
+        var reset = await agent.GetJson($"/api/sessions/{id}/models/cpu.flamegraph");
+        Assert.True(reset.GetProperty("totalSamples").GetInt64() < during, reset.ToString());
 
-        var retargeted = await agent.Send(HttpMethod.Put, $"/api/sessions/{id}/target", $$"""{"pid":{{second.Pid}}}""");
+        var retargeted = await agent.Send(HttpMethod.Put, $"/api/sessions/{id}/filter", $$"""{"pids":[{{second.Pid}}]}""");
         Assert.Equal(200, retargeted.Status);
-        Assert.Equal(second.Pid, retargeted.Body.GetProperty("pid").GetInt32());
+        Assert.Equal([second.Pid], retargeted.Body.GetProperty("filter").GetProperty("pids").EnumerateArray().Select(p => p.GetInt32()));
         graph = await WaitForFrame(agent, id, "read");
         Assert.DoesNotContain("spend_75", FrameNames(graph));
 
         Assert.Equal(204, (await agent.Send(HttpMethod.Delete, $"/api/sessions/{id}")).Status);
-        Assert.Equal(404, (await agent.Send(HttpMethod.Get, $"/api/sessions/{id}")).Status);
+        Assert.Equal("stopped", (await agent.GetJson($"/api/sessions/{id}")).GetProperty("state").GetString());
+        Assert.Equal(0, (await agent.GetJson("/api/sessions")).GetArrayLength());
     }
 
     [AgentFact]
@@ -125,10 +128,11 @@ public sealed class ServeApiTests
         }
 
         Assert.Equal(4, updates.Count);
-        Assert.True(updates[0].GetProperty("flamegraph").GetProperty("full").GetBoolean());
-        Assert.All(updates.Skip(1), u => Assert.False(u.GetProperty("flamegraph").GetProperty("full").GetBoolean()));
+        var graphs = updates.Select(u => u.GetProperty("models").TryGetProperty("cpu.flamegraph", out var g) ? g : (JsonElement?)null).ToList();
+        Assert.True(graphs[0]!.Value.GetProperty("full").GetBoolean());
+        Assert.All(graphs.Skip(1).OfType<JsonElement>(), g => Assert.False(g.GetProperty("full").GetBoolean()));
         Assert.Equal(id, updates[^1].GetProperty("session").GetProperty("id").GetString());
-        Assert.True(updates[^1].GetProperty("flamegraph").GetProperty("totalSamples").GetInt64() > 0);
+        Assert.True(graphs.OfType<JsonElement>().Last().GetProperty("totalSamples").GetInt64() > 0);
     }
 
     [AgentFact]
@@ -137,14 +141,16 @@ public sealed class ServeApiTests
         using var agent = AgentServerProcess.Start();
 
         await ExpectProblem(agent, HttpMethod.Post, "/api/sessions", "{\"sources\": [\"cpu\"", 400, "not valid JSON");
-        await ExpectProblem(agent, HttpMethod.Post, "/api/sessions", """{"frequency":0}""", 400, "frequency 0 Hz is out of range");
-        await ExpectProblem(agent, HttpMethod.Post, "/api/sessions", """{"frequency":20000}""", 400, "1 to 10000 Hz");
+        await ExpectProblem(agent, HttpMethod.Post, "/api/sessions", """{"sources":[{"id":"cpu","options":{"frequency":0}}]}""", 400, "source cpu: option frequency: 0 is not valid");
+        await ExpectProblem(agent, HttpMethod.Post, "/api/sessions", """{"sources":[{"id":"cpu","options":{"frequency":20000}}]}""", 400, "1 to 10000 Hz");
+        await ExpectProblem(agent, HttpMethod.Post, "/api/sessions", """{"frequency":99}""", 400, "no field 'frequency'");
+        await ExpectProblem(agent, HttpMethod.Post, "/api/sessions", """{"filter":{"cgroup":"/no-such-cgroup-here"}}""", 404, "no cgroup v2 at /no-such-cgroup-here");
         await ExpectProblem(agent, HttpMethod.Post, "/api/sessions", """{"sources":["nope"]}""", 400, "unknown source 'nope'");
         await ExpectProblem(agent, HttpMethod.Post, "/api/sessions", """{"pid":999999}""", 404, "no process with pid 999999");
         await ExpectProblem(agent, HttpMethod.Post, "/api/sessions", """{"pid":-3}""", 400, "pid -3 is not a process id");
         await ExpectProblem(agent, HttpMethod.Get, "/api/sessions/feedbeef", null, 404, "no session with id 'feedbeef'");
-        await ExpectProblem(agent, HttpMethod.Delete, "/api/sessions/feedbeef", null, 404, "no session");
-        await ExpectProblem(agent, HttpMethod.Get, "/api/sessions/feedbeef/stream", null, 404, "no session");
+        await ExpectProblem(agent, HttpMethod.Delete, "/api/sessions/feedbeef", null, 404, "no running session with id 'feedbeef'");
+        await ExpectProblem(agent, HttpMethod.Get, "/api/sessions/feedbeef/stream", null, 404, "no running session with id 'feedbeef'");
         await ExpectProblem(agent, HttpMethod.Get, "/api/nothing-here", null, 404, "no API endpoint");
 
         Assert.Equal("ok", (await agent.GetJson("/api/health")).GetProperty("status").GetString());
@@ -168,7 +174,7 @@ public sealed class ServeApiTests
         while (!session.GetProperty("targetExited").GetBoolean() && DateTime.UtcNow < deadline);
 
         Assert.True(session.GetProperty("targetExited").GetBoolean(), session.ToString());
-        Assert.Contains("spend_75", FrameNames(await agent.GetJson($"/api/sessions/{id}/flamegraph")));
+        Assert.Contains("spend_75", FrameNames(await agent.GetJson($"/api/sessions/{id}/models/cpu.flamegraph")));
     }
 
     [AgentFact]
@@ -240,7 +246,7 @@ public sealed class ServeApiTests
         var deadline = DateTime.UtcNow + Patience;
         while (true)
         {
-            var graph = await agent.GetJson($"/api/sessions/{id}/flamegraph");
+            var graph = await agent.GetJson($"/api/sessions/{id}/models/cpu.flamegraph");
             if (FrameNames(graph).Contains(frame))
             {
                 return graph;
@@ -250,6 +256,11 @@ public sealed class ServeApiTests
             await Task.Delay(250);
         }
     }
+
+    private static long Counter(JsonElement session, string source, string counter) =>
+        session.GetProperty("sources").EnumerateArray().Single(s => s.GetProperty("id").GetString() == source)
+            .GetProperty("counters").EnumerateArray().Single(c => c.GetProperty("name").GetString() == counter)
+            .GetProperty("value").GetInt64();
 
     private static List<string?> FrameModules(JsonElement graph) =>
         [.. graph.GetProperty("frameModules").EnumerateArray().Select(f => f.GetString())];
