@@ -16,7 +16,7 @@ APT_TEST  := chromium gcc sysbench hyperfine
 
 BPF_SRC  := $(wildcard bpf/*.bpf.c)
 BPF_OBJ  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRC))
-BPF_HDR  := $(wildcard bpf/*.h)
+BPF_HDR  := $(wildcard bpf/*.h bpf/kit/*.h)
 WEB_SRC  := $(shell find web/src web/index.html web/package.json web/vite.config.ts web/tsconfig.json -type f 2>/dev/null)
 CS_SRC   := $(shell find src \( -name bin -o -name obj \) -prune -o \( -name '*.cs' -o -name '*.csproj' \) -print) Directory.Build.props Directory.Packages.props
 

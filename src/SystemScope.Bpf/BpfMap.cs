@@ -36,6 +36,7 @@ public sealed unsafe class BpfMap
         KeySize = (int)Libbpf.MapKeySize(map);
         ValueSize = (int)Libbpf.MapValueSize(map);
         MaxEntries = Libbpf.MapMaxEntries(map);
+        Flags = Libbpf.MapFlags(map);
         IsPerCpu = Type is 5 or 6 or 10 or 21; // PERCPU_HASH, PERCPU_ARRAY, LRU_PERCPU_HASH, PERCPU_CGROUP_STORAGE
         PerCpuStride = (ValueSize + 7) & ~7;
         ValueBufferSize = IsPerCpu ? PerCpuStride * Cpus.PossibleCount : ValueSize;
@@ -51,6 +52,9 @@ public sealed unsafe class BpfMap
     public int ValueSize { get; }
 
     public uint MaxEntries { get; }
+
+    /// <summary>The map's creation flags (<c>BPF_F_NO_PREALLOC</c>, <c>BPF_F_MMAPABLE</c> …).</summary>
+    public uint Flags { get; }
 
     public bool IsPerCpu { get; }
 
@@ -228,6 +232,20 @@ public sealed unsafe class BpfMap
 
     public bool TryDelete<TKey>(in TKey key)
         where TKey : unmanaged => TryDelete(AsBytes(in key));
+
+    /// <summary>
+    /// Maps the values of an array map created with <c>BPF_F_MMAPABLE</c> into this process: reads and
+    /// writes then go straight to the memory the programs use, without a syscall, field by field.
+    /// </summary>
+    public BpfMapMemory MapMemory()
+    {
+        if (Type != BpfConstants.MapTypeArray || (Flags & BpfConstants.MapFlagMmapable) == 0)
+        {
+            throw new InvalidOperationException($"map {Name}: only array maps created with BPF_F_MMAPABLE can be memory-mapped");
+        }
+
+        return BpfMapMemory.Map(this);
+    }
 
     /// <summary>Sums a per-CPU array entry of 64-bit counters over every CPU.</summary>
     public ulong SumPerCpu(uint index)

@@ -17,7 +17,9 @@ public sealed unsafe class BpfObject : IDisposable
     private readonly Dictionary<string, nint> _maps = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BpfMap> _loadedMaps = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BpfProgram> _loadedPrograms = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _reused = new(StringComparer.Ordinal);
     private Dictionary<string, (int Offset, int Size)>? _constants;
+    private BtfTypes? _types;
 
     private BpfObject(string name, BpfObjectHandle handle)
     {
@@ -44,6 +46,9 @@ public sealed unsafe class BpfObject : IDisposable
 
     /// <summary>The <c>const volatile</c> settings in <c>.rodata</c>, by name.</summary>
     public IReadOnlyCollection<string> ConstantNames => Constants().Keys;
+
+    /// <summary>The object's own BTF: struct layouts and enums as the compiler saw them.</summary>
+    public BtfTypes Types => _types ??= new BtfTypes(this);
 
     internal BpfObjectHandle Handle => _handle;
 
@@ -89,6 +94,74 @@ public sealed unsafe class BpfObject : IDisposable
     }
 
     public uint GetMaxEntries(string map) => Libbpf.MapMaxEntries(MapPointer(map));
+
+    /// <summary>The kernel's <c>enum bpf_map_type</c> of a map, as declared (or as reused).</summary>
+    public int GetMapType(string map) => Libbpf.MapType(MapPointer(map));
+
+    /// <summary>
+    /// The key and value types a map was declared with, from the object's BTF (null where the map
+    /// declares none, as ring buffers do). Only before <see cref="ReuseMap"/>: a reused map takes
+    /// the other map's type ids, which belong to another object's BTF.
+    /// </summary>
+    public (BtfTypeInfo? Key, BtfTypeInfo? Value) GetMapTypes(string map)
+    {
+        var pointer = MapPointer(map);
+        if (_reused.Contains(map))
+        {
+            throw new InvalidOperationException($"object {Name}: map {map} is reused: its declared types are no longer known");
+        }
+
+        var added = false;
+        _handle.DangerousAddRef(ref added);
+        try
+        {
+            var btf = Libbpf.ObjectBtf(_handle.DangerousGetHandle());
+            return btf == 0
+                ? (null, null)
+                : (BtfTypes.Describe(btf, Libbpf.MapBtfKeyTypeId(pointer)), BtfTypes.Describe(btf, Libbpf.MapBtfValueTypeId(pointer)));
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Makes this object use an existing map (of another loaded object) instead of creating its own:
+    /// its programs then read and write that very map. The map's type, sizes and flags become the
+    /// existing map's; the declarations should agree (the kernel checks the programs against it at
+    /// load). The object takes its own duplicate of the fd.
+    /// </summary>
+    public void ReuseMap(string map, BpfMap existing)
+    {
+        ArgumentNullException.ThrowIfNull(existing);
+        ThrowIfLoaded("reuse maps");
+        var pointer = MapPointer(map);
+        var added = false;
+        existing.Owner.Handle.DangerousAddRef(ref added);
+        int err;
+        try
+        {
+            err = Libbpf.MapReuseFd(pointer, existing.Fd);
+        }
+        finally
+        {
+            if (added)
+            {
+                existing.Owner.Handle.DangerousRelease();
+            }
+        }
+
+        if (err < 0)
+        {
+            throw new BpfException($"object {Name}: map {map}: reuse map {existing.Name} of object {existing.Owner.Name}: {Errno.Describe(err)}", err);
+        }
+
+        _reused.Add(map);
+    }
 
     /// <summary>
     /// Creates the maps and loads the chosen programs into the kernel. A rejected program raises

@@ -22,6 +22,44 @@ public sealed unsafe class BpfProgram
     /// <summary>The ELF section, which names the attach point (<c>perf_event</c>, <c>tp_btf/sched_process_exec</c> …).</summary>
     public string SectionName { get; }
 
+    /// <summary>
+    /// How often the program ran and for how long in total, by the kernel's own accounting. Both stay 0
+    /// unless run-time statistics are on (<see cref="BpfRunTimeStats"/>) while it runs.
+    /// </summary>
+    public BpfProgramStats ReadStats()
+    {
+        // struct bpf_prog_info is append-only uapi: run_time_ns at 192, run_cnt at 200 (Linux 5.1+).
+        const int RunTimeOffset = 192;
+        const int RunCountOffset = 200;
+        const int InfoSize = 232;
+        var info = stackalloc byte[InfoSize];
+        new Span<byte>(info, InfoSize).Clear();
+        var length = (uint)InfoSize;
+        var added = false;
+        int err;
+        _owner.Handle.DangerousAddRef(ref added);
+        try
+        {
+            err = Libbpf.ObjGetInfoByFd(Libbpf.ProgramFd(_program), info, &length);
+        }
+        finally
+        {
+            if (added)
+            {
+                _owner.Handle.DangerousRelease();
+            }
+        }
+
+        if (err < 0)
+        {
+            throw new BpfException($"program {Name}: read info: {Errno.Describe(err)}", err);
+        }
+
+        return length < RunCountOffset + sizeof(ulong)
+            ? default
+            : new BpfProgramStats(*(long*)(info + RunTimeOffset), *(long*)(info + RunCountOffset));
+    }
+
     /// <summary>Attaches where the section says (tracepoints, tp_btf, raw_tp …).</summary>
     public BpfLink Attach()
     {
@@ -93,4 +131,13 @@ public sealed unsafe class BpfProgram
     }
 
     public override string ToString() => $"program {Name} ({SectionName})";
+}
+
+/// <summary>A program's run count and total run time, from the kernel's BPF statistics.</summary>
+public readonly record struct BpfProgramStats(long RunTimeNs, long RunCount)
+{
+    public static BpfProgramStats operator +(BpfProgramStats a, BpfProgramStats b) => new(a.RunTimeNs + b.RunTimeNs, a.RunCount + b.RunCount);
+
+    /// <summary>Mean cost of one run in ns, or null when it has not run (or statistics were off).</summary>
+    public long? NsPerRun => RunCount > 0 ? RunTimeNs / RunCount : null;
 }

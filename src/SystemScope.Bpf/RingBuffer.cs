@@ -42,7 +42,7 @@ public sealed unsafe class RingBuffer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(map);
         ArgumentNullException.ThrowIfNull(consumer);
-        if (map.Type != 27)
+        if (map.Type != BpfConstants.MapTypeRingBuffer)
         {
             throw new ArgumentException($"map {map.Name} is not a ring buffer (type {map.Type})", nameof(map));
         }
@@ -60,6 +60,36 @@ public sealed unsafe class RingBuffer : IDisposable
             var result = Libbpf.RingBufferPoll(_handle.DangerousGetHandle(), timeoutMs);
             // The runtime interrupts threads with signals (GC suspension): EINTR is not an error.
             return result >= 0 || result == -Errno.EINTR ? Math.Max(result, 0) : throw Error("poll", result);
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits up to <paramref name="timeoutMs"/> for a wakeup without consuming anything (unlike
+    /// <see cref="Poll"/>), so that consuming can happen elsewhere, under the caller's lock. True when
+    /// woken: records are waiting.
+    /// </summary>
+    public unsafe bool Wait(int timeoutMs)
+    {
+        var added = false;
+        _handle.DangerousAddRef(ref added);
+        try
+        {
+            var events = stackalloc byte[16];
+            var result = Libc.EpollWait(Libbpf.RingBufferEpollFd(_handle.DangerousGetHandle()), events, 1, timeoutMs);
+            if (result < 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                return errno == Errno.EINTR ? false : throw Error("wait", -errno);
+            }
+
+            return result > 0;
         }
         finally
         {

@@ -82,6 +82,36 @@ internal static unsafe partial class Libbpf
     [LibraryImport(Library, EntryPoint = "bpf_map__initial_value")]
     internal static partial byte* MapInitialValue(nint map, nuint* size);
 
+    [LibraryImport(Library, EntryPoint = "bpf_map__reuse_fd")]
+    internal static partial int MapReuseFd(nint map, int fd);
+
+    [LibraryImport(Library, EntryPoint = "bpf_map__map_flags")]
+    internal static partial uint MapFlags(nint map);
+
+    [LibraryImport(Library, EntryPoint = "bpf_map__btf_key_type_id")]
+    internal static partial uint MapBtfKeyTypeId(nint map);
+
+    [LibraryImport(Library, EntryPoint = "bpf_map__btf_value_type_id")]
+    internal static partial uint MapBtfValueTypeId(nint map);
+
+    [LibraryImport(Library, EntryPoint = "btf__type_cnt")]
+    internal static partial uint BtfTypeCount(nint btf);
+
+    [LibraryImport(Library, EntryPoint = "btf__resolve_size")]
+    internal static partial long BtfResolveSize(nint btf, uint typeId);
+
+    [LibraryImport(Library, EntryPoint = "btf__resolve_type")]
+    internal static partial int BtfResolveType(nint btf, uint typeId);
+
+    [LibraryImport(Library, EntryPoint = "bpf_obj_get_info_by_fd", SetLastError = true)]
+    internal static partial int ObjGetInfoByFd(int fd, void* info, uint* infoLength);
+
+    [LibraryImport(Library, EntryPoint = "bpf_enable_stats", SetLastError = true)]
+    internal static partial int EnableStats(int type);
+
+    [LibraryImport(Library, EntryPoint = "ring_buffer__epoll_fd")]
+    internal static partial int RingBufferEpollFd(nint rb);
+
     [LibraryImport(Library, EntryPoint = "bpf_map_lookup_elem", SetLastError = true)]
     internal static partial int MapLookupElem(int fd, void* key, void* value);
 

@@ -50,6 +50,38 @@ internal struct BtfType
     public uint SizeOrType;
 
     public readonly int VLen => (int)(Info & 0xffff);
+
+    public readonly uint Kind => (Info >> 24) & 0x1f;
+
+    public readonly bool KindFlag => (Info >> 31) != 0;
+}
+
+/// <summary>struct btf_member, following a STRUCT or UNION btf_type. 12 bytes.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct BtfMember
+{
+    public uint NameOff;
+    public uint Type;
+
+    /// <summary>Bit offset; with the type's kind flag, bitfield size &lt;&lt; 24 | bit offset.</summary>
+    public uint Offset;
+}
+
+/// <summary>struct btf_enum, following an ENUM btf_type. 8 bytes.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct BtfEnumValue
+{
+    public uint NameOff;
+    public int Value;
+}
+
+/// <summary>struct btf_enum64, following an ENUM64 btf_type. 12 bytes.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct BtfEnum64Value
+{
+    public uint NameOff;
+    public uint ValueLow;
+    public uint ValueHigh;
 }
 
 /// <summary>struct btf_var_secinfo, following a DATASEC btf_type. 12 bytes.</summary>
@@ -92,9 +124,22 @@ internal static class BpfConstants
     internal const uint AttachTraceRawTp = 23;
     internal const uint AttachTraceFentry = 24;
 
+    internal const uint BtfKindInt = 1;
+    internal const uint BtfKindPtr = 2;
+    internal const uint BtfKindArray = 3;
+    internal const uint BtfKindStruct = 4;
+    internal const uint BtfKindUnion = 5;
+    internal const uint BtfKindEnum = 6;
     internal const uint BtfKindTypedef = 8;
     internal const uint BtfKindFunc = 12;
     internal const uint BtfKindDatasec = 15;
+    internal const uint BtfKindEnum64 = 19;
+
+    internal const int MapTypeArray = 2;
+    internal const int MapTypeRingBuffer = 27;
+    internal const uint MapFlagMmapable = 1U << 10;
+
+    internal const int StatsRunTime = 0;
 
     internal const uint PerfTypeSoftware = 1;
     internal const ulong PerfCountSwCpuClock = 0;

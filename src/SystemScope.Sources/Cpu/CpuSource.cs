@@ -1,50 +1,52 @@
-using System.Runtime.InteropServices;
 using SystemScope.Bpf;
 using SystemScope.Core.Errors;
 using SystemScope.Core.Events;
 using SystemScope.Core.Events.Cpu;
-using SystemScope.Core.Events.Process;
-using SystemScope.Core.Sessions;
 using SystemScope.Core.Sources;
+using SystemScope.Sources.Kit;
+using SystemScope.Sources.Process;
 
 namespace SystemScope.Sources.Cpu;
 
 /// <summary>
-/// On-CPU sampling for one session. Start loads <c>cpu_profile.bpf.o</c>, opens a cpu-clock perf event
-/// per online CPU and attaches the sampling program to each, then one reader thread (a) polls the
-/// lifecycle ring buffer and publishes <see cref="ProcessLifecycle"/> batches and (b) once per window
-/// flips the active slot, waits for programs still writing the old one, drains it, and publishes one
-/// batch of <see cref="CpuStackSample"/>. Lifecycle records are always published before the samples
-/// of the same window. Pause, resume and retarget change the running programs' inputs; nothing is
-/// reloaded. Dispose stops sampling, drains what is left, and releases every kernel object.
+/// On-CPU sampling for one session, on the BPF kit. Start loads <c>cpu_profile.bpf.o</c> with the
+/// session's shared maps (so the session's filter applies and first samples announce their process),
+/// and attaches the sampling program to a cpu-clock perf event per online CPU. Once per window the
+/// loop flips the double buffer, lets the process channel publish what was announced, drains the quiet
+/// slot and publishes one batch of <see cref="CpuStackSample"/>. Pause and resume disable and enable
+/// the perf events; nothing is reloaded. Dispose stops sampling, publishes what is left in both
+/// slots, and releases every kernel object.
 /// </summary>
 internal sealed class CpuSource : ISource
 {
+    public const string SampleMechanism = "perf_event cpu-clock";
+
     private const string ErrorCode = "source-unavailable";
+    private const int CountBatch = 1024;
+    private const int StackBatch = 128;
 
     private readonly SourceContext _context;
     private readonly CpuSourceOptions _options;
     private readonly Lock _gate = new();
-    private readonly ProcessNames _names = new();
-    private readonly CpuSlotDrainer _drainer = new();
-    private readonly List<PerfEventHandle> _perfEvents = [];
-    private readonly List<BpfLink> _links = [];
-    private readonly IDisposable _filterSubscription;
-    private CpuProfileObject? _profile;
-    private RingBuffer? _ringBuffer;
-    private CpuLifecycleDecoder? _lifecycle;
-    private Thread? _reader;
-    private CpuConfig _config;
-    private ProcessFilter _filter;
+    private readonly HashMapDrainer<CpuCountKey, ulong> _countsDrainer = new(CountBatch);
+    private readonly HashMapDrainer<ulong, StackRecord> _stacksDrainer = new(StackBatch);
+    private readonly List<(CpuCountKey Key, long Count)> _counts = [];
+    private readonly Dictionary<ulong, ReadOnlyMemory<ulong>> _stacks = [];
+    private readonly DrainVisitor<CpuCountKey, ulong> _addCount;
+    private readonly DrainVisitor<ulong, StackRecord> _addStack;
+    private SharedKernelMaps? _shared;
+    private KitObject? _object;
+    private PerfEventSet? _perf;
+    private DoubleBuffer? _slots;
+    private WindowLoop? _loop;
+    private ProcessNames? _names;
+    private ProcessChannel? _channel;
+    private IReadOnlyDictionary<string, long> _kernel = new Dictionary<string, long>();
+    private BpfProgramStats _cost;
     private SourceState _state;
     private bool _paused;
-    private volatile bool _stopRequested;
-    private long _windowStartNs;
     private long _recorded;
-    private long _lost;
-    private CpuCounters _counters = CpuCounters.Zero;
-    private long _windows;
-    private long _readerErrors;
+    private long _missingStacks;
     private long _subscriberErrors;
     private Exception? _lastError;
 
@@ -54,12 +56,9 @@ internal sealed class CpuSource : ISource
         _context = context;
         _options = options;
         FrequencyHz = (int)context.Options.Get(CpuSourceProvider.Frequency);
-        _filter = context.Filter.Current;
-        _filterSubscription = context.Filter.Subscribe(Retarget);
+        _addCount = (in CpuCountKey key, in ulong count) => _counts.Add((key, (long)count));
+        _addStack = (in ulong hash, in StackRecord stack) => _stacks[hash] = StackRecord.Frames(in stack).ToArray();
     }
-
-    /// <summary>Samples per second per CPU, from the session's options.</summary>
-    public int FrequencyHz { get; }
 
     private enum SourceState
     {
@@ -69,51 +68,65 @@ internal sealed class CpuSource : ISource
         Disposed,
     }
 
+    /// <summary>Samples per second per CPU, from the session's options.</summary>
+    public int FrequencyHz { get; }
+
     public SourceDescriptor Descriptor => CpuSourceProvider.SourceDescriptor;
 
-    /// <summary>Samples recorded (drained from the kernel).</summary>
-    internal long Recorded => Interlocked.Read(ref _recorded);
-
-    /// <summary>Samples the kernel could not record.</summary>
-    internal long Lost => Interlocked.Read(ref _lost);
+    public IReadOnlyList<string> Mechanisms { get; private set; } = [];
 
     public IReadOnlyList<SourceCounter> Counters
     {
         get
         {
-            var kernel = Counters0;
-            return
-            [
+            IReadOnlyDictionary<string, long> kernel;
+            BpfProgramStats cost;
+            lock (_gate)
+            {
+                kernel = _kernel;
+                cost = _cost;
+            }
+
+            var counters = new List<SourceCounter>
+            {
                 new("samples", Recorded, CounterKind.Events, "samples recorded in the kernel and collected"),
-                new("samples.skipped", kernel.Skipped, CounterKind.Info, "samples of the idle task, the agent or processes outside the filter"),
-                new("lost.counts_full", kernel.LostCountsFull, CounterKind.Lost, "samples lost: the counts table was full"),
-                new("lost.stacks_full", kernel.LostStacksFull, CounterKind.Lost, "samples lost: the stacks table was full"),
-                new("lost.other", kernel.LostOther, CounterKind.Lost, "samples lost for another reason"),
-                new("stack_errors.user", kernel.UserStackErrors, CounterKind.Info, "user stacks the kernel could not walk (recorded without)"),
-                new("stack_errors.kernel", kernel.KernelStackErrors, CounterKind.Info, "kernel stacks the kernel could not walk"),
-                new("lifecycle.lost", kernel.EventsLost, CounterKind.Lost, "process announcements dropped: ring buffer full"),
                 new("windows", Windows, CounterKind.Info, "collection windows drained"),
-            ];
+                new("stacks.missing", MissingStacks, CounterKind.Lost, "counts whose stack was not in the drained slot"),
+            };
+            counters.AddRange(KernelCounters.Report(kernel, CpuProfileSchema.Object.Name));
+            counters.AddRange(KernelCounters.Cost(cost, _shared?.StatsProblem));
+            return counters;
         }
     }
 
-    /// <summary>What was loaded: sampling and lifecycle mechanisms.</summary>
-    public IReadOnlyList<string> Mechanisms { get; private set; } = [];
+    /// <summary>Samples recorded in the kernel and published.</summary>
+    internal long Recorded => Interlocked.Read(ref _recorded);
 
-    internal long Windows => Interlocked.Read(ref _windows);
+    internal long Windows => _loop?.Windows ?? 0;
 
-    /// <summary>The kernel's counters as read after the last drain (after the final one once disposed).</summary>
-    internal CpuCounters Counters0 => Volatile.Read(ref _counters);
+    /// <summary>Failures of the loop (a window that could not be collected).</summary>
+    internal long ReaderErrors => _loop?.Errors ?? 0;
 
-    internal long ReaderErrors => Interlocked.Read(ref _readerErrors);
-
+    /// <summary>Batches the session refused to take (its sink threw).</summary>
     internal long SubscriberErrors => Interlocked.Read(ref _subscriberErrors);
 
-    internal Exception? LastError => Volatile.Read(ref _lastError);
+    internal Exception? LastError => Volatile.Read(ref _lastError) ?? _loop?.LastError;
 
-    internal long MissingStacks => _drainer.MissingStacks;
+    internal long MissingStacks => Interlocked.Read(ref _missingStacks);
 
-    internal bool UsesBatchDrain => _drainer.UsesBatches;
+    internal bool UsesBatchDrain => _countsDrainer.UsesBatches;
+
+    /// <summary>The kernel's counters as read after the last window (after the final one once disposed).</summary>
+    internal IReadOnlyDictionary<string, long> KernelCounterValues
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _kernel;
+            }
+        }
+    }
 
     public void Start()
     {
@@ -137,23 +150,21 @@ internal sealed class CpuSource : ISource
             try
             {
                 StartLocked();
+                _state = SourceState.Running;
             }
             catch (BpfException ex)
             {
-                ReleaseKernelObjects();
-                _state = SourceState.Failed;
+                FailLocked();
                 throw new UnavailableException(ErrorCode, $"source cpu: {ex.Message}", ex.Detail, ex);
             }
             catch (DllNotFoundException ex)
             {
-                ReleaseKernelObjects();
-                _state = SourceState.Failed;
+                FailLocked();
                 throw new UnavailableException(ErrorCode, $"source cpu: libbpf is not available: {ex.Message}", null, ex);
             }
             catch
             {
-                ReleaseKernelObjects();
-                _state = SourceState.Failed;
+                FailLocked();
                 throw;
             }
         }
@@ -163,45 +174,18 @@ internal sealed class CpuSource : ISource
 
     public void Resume() => SetPaused(false);
 
-    /// <summary>Follows the session's filter: the running programs see the new pids on their next sample.</summary>
-    private void Retarget(ProcessFilter filter)
-    {
-        lock (_gate)
-        {
-            if (_state == SourceState.Disposed)
-            {
-                return;
-            }
-
-            _filter = filter;
-            if (_state != SourceState.Running)
-            {
-                return;
-            }
-
-            try
-            {
-                ApplyTarget(filter);
-            }
-            catch (BpfException ex)
-            {
-                throw new UnavailableException(ErrorCode, $"source cpu: filter {filter}: {ex.Message}", ex.Detail, ex);
-            }
-        }
-    }
-
     /// <summary>Reads the kernel's counters now (diagnostics and tests).</summary>
-    internal CpuCounters ReadCounters()
+    internal IReadOnlyDictionary<string, long> ReadCounters()
     {
         lock (_gate)
         {
-            return _profile is null ? throw new InvalidOperationException("source cpu: not running") : CpuCounters.Read(_profile);
+            return _object is null ? throw new InvalidOperationException("source cpu: not running") : _object.Counters.Read();
         }
     }
 
     public void Dispose()
     {
-        Thread? reader;
+        WindowLoop? loop;
         lock (_gate)
         {
             if (_state == SourceState.Disposed)
@@ -211,240 +195,147 @@ internal sealed class CpuSource : ISource
 
             var running = _state == SourceState.Running;
             _state = SourceState.Disposed;
-            _filterSubscription.Dispose();
             if (!running)
             {
-                ReleaseKernelObjects();
+                ReleaseLocked();
                 return;
             }
 
             // Stop sampling first: once the links are gone no program writes the maps, so the final
-            // drain below sees everything that was sampled.
-            DisposeAll(_links);
-            DisposeAll(_perfEvents);
-            _stopRequested = true;
-            reader = _reader;
+            // drain sees everything that was sampled.
+            _perf?.Dispose();
+            loop = _loop;
         }
 
-        // The reader drains, publishes and releases the object and ring buffer on its way out. A
-        // subscriber that disposes the source from inside a batch cannot wait for itself.
-        if (reader is not null && reader != Thread.CurrentThread)
-        {
-            reader.Join();
-        }
+        // The loop collects the last window and releases the kernel objects on its way out.
+        loop?.Dispose();
     }
 
     private void StartLocked()
     {
-        var spec = _context.Spec;
-        var cpus = Cpus.Online();
-        _profile = CpuProfileObject.Load(
-            _options,
-            _options.CountsFor(FrequencyHz, spec.Window, cpus.Count),
-            _options.StacksFor(FrequencyHz, spec.Window, cpus.Count));
-        Mechanisms = _profile.Mechanisms;
-
-        _config = new CpuConfig
+        var cpus = Cpus.Online().Count;
+        var window = _context.Window;
+        _shared = SharedKernelMaps.For(_context);
+        _object = KitObject.Load(CpuProfileSchema.Object, _shared, setup =>
         {
-            AgentTgid = (uint)_context.AgentPid,
-            IncludeAgent = spec.IncludeAgent ? 1u : 0u,
-            IncludeIdle = _options.IncludeIdle ? 1u : 0u,
-        };
-        ApplyTarget(_filter);
-
-        _lifecycle = new CpuLifecycleDecoder(_names);
-        _ringBuffer = RingBuffer.Open(_profile.Events, _lifecycle);
-        _links.Add(_profile.Exec.Attach());
-        _links.Add(_profile.Exit.Attach());
-
-        _windowStartNs = MonotonicClock.NowNs();
-        foreach (var cpu in cpus)
-        {
-            var perf = PerfEventHandle.OpenCpuClock(cpu, FrequencyHz);
-            _perfEvents.Add(perf);
-            _links.Add(_profile.Sample.AttachPerfEvent(perf)); // enables the event
-            if (_paused)
-            {
-                perf.Disable();
-            }
-        }
-
-        _state = SourceState.Running;
-        _reader = new Thread(ReadLoop) { IsBackground = true, Name = "systemscope cpu source" };
-        _reader.Start();
+            setup.Set(KitSchema.MaxStackDepth, _options.MaxStackDepth);
+            setup.Set(CpuProfileSchema.IncludeIdle, _options.IncludeIdle ? 1u : 0u);
+            var counts = _options.CountsFor(FrequencyHz, window, cpus);
+            var stacks = _options.StacksFor(FrequencyHz, window, cpus);
+            setup.SetMaxEntries(CpuProfileSchema.Counts0, counts);
+            setup.SetMaxEntries(CpuProfileSchema.Counts1, counts);
+            setup.SetMaxEntries(CpuProfileSchema.Stacks0, stacks);
+            setup.SetMaxEntries(CpuProfileSchema.Stacks1, stacks);
+        });
+        _slots = new DoubleBuffer(_object.Map(KitSchema.ActiveSlot), _options.SettleDelay);
+        _names = ProcessNames.For(_context);
+        _channel = ProcessChannel.Of(_context);
+        _loop = new WindowLoop("systemscope cpu source", _context.Sink, window, _options.FirstWindow, _options.PollInterval, CollectWindow, CollectFinal, Release);
+        _perf = PerfEventSet.CpuClock(_object.Program(CpuProfileSchema.Sample), FrequencyHz, enabled: !_paused);
+        Mechanisms = [SampleMechanism];
+        _loop.Start();
     }
 
-    private void ReadLoop()
+    /// <summary>One window: flip, drain the quiet slot, publish. Returns the window's end (the flip).</summary>
+    private long CollectWindow(long startNs)
     {
-        var windowNs = _context.Spec.Window.Ticks * 100;
-        var pollMs = (int)Math.Max(1, _options.PollInterval.TotalMilliseconds);
-        // The first window is short so a new profile shows up at once; later ones are full windows.
-        var nextFlipNs = Volatile.Read(ref _windowStartNs) + Math.Min(windowNs, (long)_options.FirstWindow.TotalNanoseconds);
-        while (!_stopRequested)
-        {
-            try
-            {
-                var remainingNs = nextFlipNs - MonotonicClock.NowNs();
-                var waitMs = (int)Math.Clamp((remainingNs + 999_999) / 1_000_000, 0, pollMs);
-                _ringBuffer!.Poll(waitMs);
-                CollectLifecycle();
-                AdvanceWatermark();
-                if (!_stopRequested && MonotonicClock.NowNs() >= nextFlipNs)
-                {
-                    FlipAndDrain();
-                    var now = MonotonicClock.NowNs();
-                    nextFlipNs = nextFlipNs + windowNs > now ? nextFlipNs + windowNs : now + windowNs;
-                }
-            }
-            catch (Exception ex)
-            {
-                Failed(ex);
-                Thread.Sleep(pollMs);
-            }
-        }
-
-        try
-        {
-            FinalDrain();
-        }
-        catch (Exception ex)
-        {
-            Failed(ex);
-        }
-        finally
-        {
-            lock (_gate)
-            {
-                ReleaseKernelObjects();
-            }
-        }
+        var (drained, endNs) = _slots!.Flip();
+        Drain(drained, more: false);
+        Publish(startNs, endNs);
+        return endNs;
     }
 
-    private void FlipAndDrain()
+    /// <summary>After sampling stopped: both slots hold the last samples.</summary>
+    private long CollectFinal(long startNs)
     {
-        int drained;
-        long windowStart, flip;
-        lock (_gate)
-        {
-            drained = (int)_config.ActiveSlot;
-            _config.ActiveSlot ^= 1;
-            WriteConfig();
-            flip = MonotonicClock.NowNs();
-            windowStart = _windowStartNs;
-            _windowStartNs = flip;
-        }
-
-        // Programs that read the old slot number just before the flip finish within microseconds.
-        Thread.Sleep(_options.SettleDelay);
-
-        // Processes first seen in the drained slot were announced before their samples were counted.
-        CollectLifecycle();
-        _drainer.Drain(_profile!.Counts(drained), _profile.Stacks(drained));
-        PublishSamples(windowStart, flip - windowStart);
+        _slots!.Settle();
+        var endNs = MonotonicClock.NowNs();
+        Drain(_slots.Active, more: false);
+        Drain(_slots.Active ^ 1, more: true);
+        Publish(startNs, endNs);
+        return endNs;
     }
 
-    private void FinalDrain()
+    private void Drain(int slot, bool more)
     {
-        // Sampling has stopped (links destroyed); let the last programs finish.
-        Thread.Sleep(_options.SettleDelay);
-        CollectLifecycle();
-        int active;
-        long windowStart;
-        lock (_gate)
+        if (!more)
         {
-            active = (int)_config.ActiveSlot;
-            windowStart = _windowStartNs;
+            _counts.Clear();
+            _stacks.Clear();
         }
 
-        var end = MonotonicClock.NowNs();
-        _drainer.Drain(_profile!.Counts(active), _profile.Stacks(active));
-        _drainer.DrainMore(_profile.Counts(active ^ 1), _profile.Stacks(active ^ 1));
-        PublishSamples(windowStart, end - windowStart);
+        _countsDrainer.Drain(_object!.Map(CpuProfileSchema.Counts(slot)), _addCount);
+        _stacksDrainer.Drain(_object.Map(CpuProfileSchema.Stacks(slot)), _addStack);
     }
 
-    private void CollectLifecycle()
+    private void Publish(long startNs, long endNs)
     {
-        // Records submitted without a wakeup are only collected by consume.
-        _ringBuffer!.Consume();
-        if (_lifecycle!.Pending == 0)
-        {
-            return;
-        }
+        // Processes first seen in this window were announced before their samples were counted:
+        // publishing the announcements now puts them before the samples.
+        _channel?.Flush();
 
-        Publish(EventBatch<ProcessLifecycle>.CopyOf(_lifecycle.Batch));
-        _lifecycle.Clear();
-    }
-
-    /// <summary>Everything before the window in flight has been handed over (the open window starts at _windowStartNs).</summary>
-    private void AdvanceWatermark()
-    {
-        long start;
-        lock (_gate)
-        {
-            start = _windowStartNs;
-        }
-
-        _context.Sink.Advance(start);
-    }
-
-    private void PublishSamples(long windowStartNs, long durationNs)
-    {
         long total = 0;
-        var counts = _drainer.Counts;
-        var samples = new Event<CpuStackSample>[counts.Length];
-        for (var i = 0; i < counts.Length; i++)
+        var durationNs = endNs - startNs;
+        var samples = new Event<CpuStackSample>[_counts.Count];
+        for (var i = 0; i < _counts.Count; i++)
         {
-            var (key, count) = counts[i];
+            var (key, count) = _counts[i];
             var tgid = (int)key.Tgid;
-            var header = new EventHeader(CpuStackSample.Kind, windowStartNs, tgid, (int)key.Tid) { DurationNs = durationNs };
-            var payload = new CpuStackSample(_drainer.Stack(key.UserStack), _drainer.Stack(key.KernelStack), count, _names.NameOf(tgid));
+            var header = new EventHeader(CpuStackSample.Kind, startNs, tgid, (int)key.Tid) { DurationNs = durationNs };
+            var payload = new CpuStackSample(Stack(key.UserStack), Stack(key.KernelStack), count, _names!.NameOf(tgid));
             samples[i] = new Event<CpuStackSample>(header, payload);
             total += count;
         }
 
         Interlocked.Add(ref _recorded, total);
-        var counters = CpuCounters.Read(_profile!);
-        Volatile.Write(ref _counters, counters);
-        Interlocked.Exchange(ref _lost, counters.Lost);
+        RefreshCounters();
         try
         {
             // An empty window is published too (as nothing): the models' history shows the gap.
-            Publish(new EventBatch<CpuStackSample>(samples));
-            _context.Sink.Advance(windowStartNs + durationNs);
-        }
-        finally
-        {
-            _names.Drained();
-            Interlocked.Increment(ref _windows);
-        }
-    }
-
-    /// <summary>A subscriber that throws is counted; the others still got the batch and the reader goes on.</summary>
-    private void Publish<T>(EventBatch<T> events)
-        where T : struct
-    {
-        try
-        {
-            _context.Sink.Publish(events);
+            _context.Sink.Publish(new EventBatch<CpuStackSample>(samples));
         }
         catch (Exception ex)
         {
             Interlocked.Increment(ref _subscriberErrors);
             Volatile.Write(ref _lastError, ex);
         }
+
+        _context.Sink.Advance(endNs);
     }
 
-    private void Failed(Exception ex)
+    private ReadOnlyMemory<ulong> Stack(ulong hash)
     {
-        Interlocked.Increment(ref _readerErrors);
-        Volatile.Write(ref _lastError, ex);
+        if (hash == 0)
+        {
+            return ReadOnlyMemory<ulong>.Empty;
+        }
+
+        if (_stacks.TryGetValue(hash, out var frames))
+        {
+            return frames;
+        }
+
+        // Should never happen: stacks are stored before the count that refers to them.
+        Interlocked.Increment(ref _missingStacks);
+        return ReadOnlyMemory<ulong>.Empty;
+    }
+
+    private void RefreshCounters()
+    {
+        var kernel = _object!.Counters.Read();
+        var cost = _object.Cost();
+        lock (_gate)
+        {
+            _kernel = kernel;
+            _cost = cost;
+        }
     }
 
     private void SetPaused(bool paused)
     {
         lock (_gate)
         {
-            ThrowIfDisposed();
+            ObjectDisposedException.ThrowIf(_state == SourceState.Disposed, this);
             if (_paused == paused)
             {
                 return;
@@ -452,16 +343,13 @@ internal sealed class CpuSource : ISource
 
             try
             {
-                foreach (var perf in _perfEvents)
+                if (paused)
                 {
-                    if (paused)
-                    {
-                        perf.Disable();
-                    }
-                    else
-                    {
-                        perf.Enable();
-                    }
+                    _perf?.Disable();
+                }
+                else
+                {
+                    _perf?.Enable();
                 }
             }
             catch (BpfException ex)
@@ -473,85 +361,28 @@ internal sealed class CpuSource : ISource
         }
     }
 
-    /// <summary>Rewrites target_tgids and the filter flag; the running programs see it on their next sample.</summary>
-    private void ApplyTarget(ProcessFilter filter)
+    /// <summary>On the loop's thread, after the final window.</summary>
+    private void Release()
     {
-        var targets = _profile!.Targets;
-        if (filter.Pids.Count > 0)
+        lock (_gate)
         {
-            var keep = filter.Pids.Select(p => (uint)p).ToHashSet();
-            if (_config.FilterEnabled != 0)
-            {
-                // Switching processes: drop the old ones first, so no moment accepts both.
-                ClearTargets(keep);
-            }
-
-            foreach (var key in keep)
-            {
-                targets.Update(key, (byte)1);
-            }
-
-            if (_config.FilterEnabled == 0)
-            {
-                _config.FilterEnabled = 1;
-                WriteConfig();
-                ClearTargets(keep);
-            }
-        }
-        else
-        {
-            _config.FilterEnabled = 0;
-            WriteConfig();
-            ClearTargets([]);
+            ReleaseLocked();
         }
     }
 
-    private void ClearTargets(HashSet<uint> except)
+    /// <summary>Start failed: the loop starts last, so it never ran; what was created is released.</summary>
+    private void FailLocked()
     {
-        var targets = _profile!.Targets;
-        var stale = new List<uint>();
-        uint current = 0, next = 0;
-        for (var more = targets.TryGetNextKey([], MemoryMarshal.AsBytes(new Span<uint>(ref next)));
-             more;
-             more = targets.TryGetNextKey(MemoryMarshal.AsBytes(new Span<uint>(ref current)), MemoryMarshal.AsBytes(new Span<uint>(ref next))))
-        {
-            if (!except.Contains(next))
-            {
-                stale.Add(next);
-            }
-
-            current = next;
-        }
-
-        foreach (var tgid in stale)
-        {
-            targets.TryDelete(tgid);
-        }
+        _state = SourceState.Failed;
+        _loop = null;
+        ReleaseLocked();
     }
 
-    private void WriteConfig() => _profile!.Config.Update(0u, _config);
-
-    private void ReleaseKernelObjects()
+    private void ReleaseLocked()
     {
-        DisposeAll(_links);
-        DisposeAll(_perfEvents);
-        _ringBuffer?.Dispose();
-        _ringBuffer = null;
-        _profile?.Dispose();
-        _profile = null;
+        _perf?.Dispose();
+        _perf = null;
+        _object?.Dispose();
+        _object = null;
     }
-
-    private static void DisposeAll<T>(List<T> items)
-        where T : IDisposable
-    {
-        foreach (var item in items)
-        {
-            item.Dispose();
-        }
-
-        items.Clear();
-    }
-
-    private void ThrowIfDisposed() =>
-        ObjectDisposedException.ThrowIf(_state == SourceState.Disposed, this);
 }

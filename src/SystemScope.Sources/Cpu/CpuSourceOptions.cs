@@ -12,20 +12,13 @@ internal sealed record CpuSourceOptions
     /// <summary>Distinct stacks per slot; null sizes it like the counts.</summary>
     public uint? StacksMaxEntries { get; init; }
 
-    public uint KnownProcessesMaxEntries { get; init; } = 8192;
-
-    public uint TargetsMaxEntries { get; init; } = 1024;
-
     /// <summary>Frames captured per stack (the kernel's limit is 127).</summary>
     public uint MaxStackDepth { get; init; } = 127;
-
-    /// <summary>Pending ring buffer bytes before a record wakes the reader (below it the timed poll finds it).</summary>
-    public ulong WakeupThresholdBytes { get; init; } = 64 * 1024;
 
     /// <summary>Keep samples of the idle task (pid 0).</summary>
     public bool IncludeIdle { get; init; }
 
-    /// <summary>How long the reader waits for ring buffer wakeups before it consumes anyway.</summary>
+    /// <summary>How often the watermark advances while a window is open.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>After a slot flip, time for programs still writing the old slot to finish (they run for microseconds).</summary>
@@ -33,9 +26,6 @@ internal sealed record CpuSourceOptions
 
     /// <summary>Length of the first window (capped by the session's window): the first flame graph comes quickly.</summary>
     public TimeSpan FirstWindow { get; init; } = TimeSpan.FromMilliseconds(250);
-
-    /// <summary>Forces the raw_tp lifecycle programs (otherwise used only when tp_btf fails to load).</summary>
-    public bool ForceRawTracepoints { get; init; }
 
     public static CpuSourceOptions Default { get; } = new();
 
@@ -65,11 +55,6 @@ internal sealed record CpuSourceOptions
         if (StacksMaxEntries == 0)
         {
             throw new ArgumentException("cpu source: stacks table size must be at least 1");
-        }
-
-        if (KnownProcessesMaxEntries == 0 || TargetsMaxEntries == 0)
-        {
-            throw new ArgumentException("cpu source: process table sizes must be at least 1");
         }
 
         if (MaxStackDepth is 0 or > 127)

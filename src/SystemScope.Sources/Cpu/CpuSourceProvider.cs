@@ -2,6 +2,7 @@ using SystemScope.Bpf;
 using SystemScope.Core.Events;
 using SystemScope.Core.Options;
 using SystemScope.Core.Sources;
+using SystemScope.Sources.Kit;
 
 namespace SystemScope.Sources.Cpu;
 
@@ -32,15 +33,21 @@ public sealed class CpuSourceProvider : ISourceProvider
 
     public SourceDescriptor Descriptor => SourceDescriptor;
 
-    /// <summary>Loads the object (then closes it) and opens one cpu-clock event, reporting the mechanisms that worked.</summary>
+    /// <summary>Loads the object (with maps of its own, then closes it) and opens one cpu-clock event.</summary>
     public SourceAvailability Probe()
     {
         try
         {
-            using var profile = CpuProfileObject.Load(_options, 1024, 1024);
+            using var obj = KitObject.Load(CpuProfileSchema.Object, shared: null, setup =>
+            {
+                foreach (var map in new[] { CpuProfileSchema.Counts0, CpuProfileSchema.Counts1 })
+                {
+                    setup.SetMaxEntries(map, 1024);
+                }
+            });
             var cpu = Cpus.Online() is [var first, ..] ? first : 0;
             using var perf = PerfEventHandle.OpenCpuClock(cpu, (int)Frequency.Default);
-            return SourceAvailability.Yes(profile.Mechanisms);
+            return SourceAvailability.Yes(CpuSource.SampleMechanism);
         }
         catch (BpfException ex)
         {

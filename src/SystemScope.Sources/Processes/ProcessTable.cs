@@ -24,6 +24,13 @@ public sealed class ProcessTable(string procRoot = "/proc") : IProcessCatalog, I
 
     public bool Exists(int pid) => pid > 0 && Directory.Exists(Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture)));
 
+    /// <summary>The cgroup v2 at <paramref name="path"/>: the inode of its directory (the id BPF sees) and its depth below the root.</summary>
+    public CgroupRef? ResolveCgroup(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return CgroupFs.Resolve(procRoot, path);
+    }
+
     public IReadOnlyList<ProcessInfo> List()
     {
         lock (_gate)

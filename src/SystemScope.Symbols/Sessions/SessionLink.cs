@@ -23,7 +23,12 @@ internal sealed class SessionLink(ProcessTracker tracker) : IEventSink<ProcessLi
                 return;
             }
 
-            tracker.OnChange(this, e.Header.Pid, e.Payload.Change);
+            // Symbolisation acts on these three only; thread starts and exits can come by the thousand
+            // and must not crowd them out of the tracker's bounded queue.
+            if (e.Payload.Change is ProcessChange.Seen or ProcessChange.Exec or ProcessChange.Exit)
+            {
+                tracker.OnChange(this, e.Header.Pid, e.Payload.Change);
+            }
         }
     }
 

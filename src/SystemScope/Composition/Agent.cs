@@ -11,6 +11,7 @@ using SystemScope.Core.Sessions;
 using SystemScope.Core.Sources;
 using SystemScope.Server.Hosting;
 using SystemScope.Sources.Cpu;
+using SystemScope.Sources.Process;
 using SystemScope.Sources.Processes;
 using SystemScope.Symbols;
 
@@ -43,6 +44,7 @@ internal sealed class Agent : IDisposable
     /// <summary>Every source. Providers are inert: listing them attaches nothing.</summary>
     public static IReadOnlyList<ISourceProvider> SourceProviders() =>
     [
+        new ProcessSourceProvider(),
         new CpuSourceProvider(),
     ];
 

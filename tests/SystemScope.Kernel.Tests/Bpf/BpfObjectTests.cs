@@ -16,14 +16,14 @@ public sealed class BpfObjectTests
         using var obj = CpuProfile.Open();
 
         // Reading the compiled defaults back through the DATASEC offsets proves the offsets.
-        Assert.Equal(127u, obj.GetConstant<uint>("max_stack_depth"));
-        Assert.Equal(64UL * 1024, obj.GetConstant<ulong>("wakeup_threshold"));
+        Assert.Equal(127u, obj.GetConstant<uint>("ss_max_stack_depth"));
+        Assert.Equal(64UL * 1024, obj.GetConstant<ulong>("ss_wakeup_threshold"));
 
-        obj.SetConstant("max_stack_depth", 33u);
-        obj.SetConstant("wakeup_threshold", 12345UL);
-        Assert.Equal(33u, obj.GetConstant<uint>("max_stack_depth"));
-        Assert.Equal(12345UL, obj.GetConstant<ulong>("wakeup_threshold"));
-        Assert.Equal(["max_stack_depth", "wakeup_threshold"], obj.ConstantNames.Order(StringComparer.Ordinal));
+        obj.SetConstant("ss_max_stack_depth", 33u);
+        obj.SetConstant("ss_wakeup_threshold", 12345UL);
+        Assert.Equal(33u, obj.GetConstant<uint>("ss_max_stack_depth"));
+        Assert.Equal(12345UL, obj.GetConstant<ulong>("ss_wakeup_threshold"));
+        Assert.Equal(["include_idle", "ss_max_stack_depth", "ss_wakeup_threshold"], obj.ConstantNames.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -33,10 +33,10 @@ public sealed class BpfObjectTests
 
         var unknown = Assert.Throws<KeyNotFoundException>(() => obj.SetConstant("max_depth", 1u));
         Assert.Contains("object cpu_profile: no setting named max_depth", unknown.Message, StringComparison.Ordinal);
-        Assert.Contains("max_stack_depth", unknown.Message, StringComparison.Ordinal);
+        Assert.Contains("ss_max_stack_depth", unknown.Message, StringComparison.Ordinal);
 
-        var size = Assert.Throws<ArgumentException>(() => obj.SetConstant("wakeup_threshold", 1u));
-        Assert.Contains("setting wakeup_threshold is 8 bytes, not 4", size.Message, StringComparison.Ordinal);
+        var size = Assert.Throws<ArgumentException>(() => obj.SetConstant("ss_wakeup_threshold", 1u));
+        Assert.Contains("setting ss_wakeup_threshold is 8 bytes, not 4", size.Message, StringComparison.Ordinal);
 
         var zero = Assert.Throws<ArgumentOutOfRangeException>(() => obj.SetMaxEntries("counts_0", 0));
         Assert.Contains("map counts_0: max_entries must be at least 1", zero.Message, StringComparison.Ordinal);
@@ -55,17 +55,13 @@ public sealed class BpfObjectTests
     {
         KernelRequirement.EnsureRoot();
         using var obj = CpuProfile.Open();
-        obj.SetAutoload("cpu_exec_raw", false);
-        obj.SetAutoload("cpu_exit_raw", false);
-        obj.SetMaxEntries("target_tgids", 4);
+        obj.SetMaxEntries("ss_filter_tgids", 4);
         obj.Load();
 
-        Assert.Throws<InvalidOperationException>(() => obj.SetConstant("max_stack_depth", 1u));
+        Assert.Throws<InvalidOperationException>(() => obj.SetConstant("ss_max_stack_depth", 1u));
         Assert.Equal("perf_event", obj.Program("cpu_sample").SectionName);
-        Assert.Equal("tp_btf/sched_process_exec", obj.Program("cpu_exec_btf").SectionName);
-        Assert.Contains("autoload was off", Assert.Throws<KeyNotFoundException>(() => obj.Program("cpu_exec_raw")).Message, StringComparison.Ordinal);
 
-        var targets = obj.Map("target_tgids");
+        var targets = obj.Map("ss_filter_tgids");
         Assert.Equal(4u, targets.MaxEntries);
         Assert.False(targets.TryLookup(7u, out byte _));
         targets.Update(7u, (byte)1);
@@ -78,7 +74,7 @@ public sealed class BpfObjectTests
             }
         });
         Assert.Equal(Errno.E2BIG, full.Errno);
-        Assert.StartsWith("map target_tgids: update: ", full.Message, StringComparison.Ordinal);
+        Assert.StartsWith("map ss_filter_tgids: update: ", full.Message, StringComparison.Ordinal);
         Assert.Throws<BpfException>(() => targets.Update(7u, (byte)5, BpfUpdateFlags.NoExist));
         Assert.True(targets.TryLookup(9u, out byte value));
         Assert.Equal(2, value);
@@ -99,7 +95,7 @@ public sealed class BpfObjectTests
         Assert.False(targets.TryDelete(7u));
 
         // Per-CPU: one 8-byte slot per possible CPU; a fresh counter sums to zero.
-        var counters = obj.Map("counters");
+        var counters = obj.Map("cpu_counters");
         Assert.True(counters.IsPerCpu);
         Assert.Equal(8 * Cpus.PossibleCount, counters.ValueBufferSize);
         Assert.Equal(0UL, counters.SumPerCpu(0));
@@ -113,7 +109,22 @@ public sealed class BpfObjectTests
         Assert.Equal((ulong)(Cpus.PossibleCount * (Cpus.PossibleCount + 1) / 2), counters.SumPerCpu(3));
 
         var wrong = Assert.Throws<ArgumentException>(() => targets.TryLookup(BitConverter.GetBytes(1UL), new byte[1]));
-        Assert.Contains("map target_tgids: key is 8 bytes, the map needs 4", wrong.Message, StringComparison.Ordinal);
+        Assert.Contains("map ss_filter_tgids: key is 8 bytes, the map needs 4", wrong.Message, StringComparison.Ordinal);
+    }
+
+    [KernelFact]
+    public void Programs_left_out_of_a_load_are_named_as_such()
+    {
+        KernelRequirement.EnsureRoot();
+        using var obj = EmbeddedBpfObjects.Get("process.bpf.o").Open();
+        foreach (var name in obj.ProgramNames.Where(n => n.EndsWith("_raw", StringComparison.Ordinal)))
+        {
+            obj.SetAutoload(name, false);
+        }
+
+        obj.Load();
+        Assert.Equal("tp_btf/sched_process_exec", obj.Program("process_exec_btf").SectionName);
+        Assert.Contains("autoload was off", Assert.Throws<KeyNotFoundException>(() => obj.Program("process_exec_raw")).Message, StringComparison.Ordinal);
     }
 
     [KernelFact]
@@ -121,10 +132,8 @@ public sealed class BpfObjectTests
     {
         KernelRequirement.EnsureRoot();
         using var obj = CpuProfile.Open();
-        obj.SetAutoload("cpu_exec_raw", false);
-        obj.SetAutoload("cpu_exit_raw", false);
         obj.Load();
-        var targets = obj.Map("target_tgids");
+        var targets = obj.Map("ss_filter_tgids");
         for (var i = 1u; i <= 300; i++)
         {
             targets.Update(i, (byte)(i % 200));
@@ -180,12 +189,10 @@ public sealed class BpfObjectTests
         var before = KernelObjectCensus.CountSelf();
         using (var obj = CpuProfile.Open())
         {
-            obj.SetAutoload("cpu_exec_raw", false);
-            obj.SetAutoload("cpu_exit_raw", false);
             obj.Load();
             var during = KernelObjectCensus.CountSelf();
 
-            Assert.Equal(before.BpfPrograms + 3, during.BpfPrograms);
+            Assert.Equal(before.BpfPrograms + 1, during.BpfPrograms);
             Assert.Equal(before.BpfMaps + obj.MapNames.Count, during.BpfMaps);
             Assert.True(during.BtfObjects > before.BtfObjects, $"{during}");
 

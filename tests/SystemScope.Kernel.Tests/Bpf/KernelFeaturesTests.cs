@@ -1,6 +1,7 @@
 using SystemScope.Bpf;
 using SystemScope.Kernel.Tests.Infrastructure;
-using SystemScope.Sources.Cpu;
+using SystemScope.Sources.Kit;
+using SystemScope.Sources.Process;
 using Xunit.Abstractions;
 
 namespace SystemScope.Kernel.Tests.Bpf;
@@ -34,9 +35,9 @@ public sealed class KernelFeaturesTests(ITestOutputHelper output)
         Assert.Equal(mounts.Contains(" tracefs ", StringComparison.Ordinal), byId[KernelFeatures.Tracefs].Available);
         Assert.Equal(mounts.Contains(" bpf ", StringComparison.Ordinal), byId[KernelFeatures.Bpffs].Available);
 
-        // The CPU source loads tp_btf programs exactly when the tp_btf probe says it can.
-        using var profile = CpuProfileObject.Load(CpuSourceOptions.Default, 1024, 1024);
-        Assert.Equal(byId[KernelFeatures.TpBtf].Available, profile.Variant == LifecycleVariant.TpBtf);
+        // The process source loads tp_btf programs exactly when the tp_btf probe says it can.
+        using var process = KitObject.Load(ProcessSchema.Object, shared: null);
+        Assert.Equal(byId[KernelFeatures.TpBtf].Available, process.Variant == ProcessSchema.TpBtf);
         Assert.True(byId[KernelFeatures.PerfEventProgram].Available);
         Assert.True(byId[KernelFeatures.RingBuffer].Available);
         Assert.True(byId[KernelFeatures.CpuClock].Available);

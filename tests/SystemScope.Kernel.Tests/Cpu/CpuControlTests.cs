@@ -1,9 +1,7 @@
 using SystemScope.Core.Events;
 using SystemScope.Core.Events.Cpu;
 using SystemScope.Core.Sessions;
-using SystemScope.Core.Sources;
 using SystemScope.Kernel.Tests.Infrastructure;
-using SystemScope.Sources.Cpu;
 
 namespace SystemScope.Kernel.Tests.Cpu;
 
@@ -15,12 +13,12 @@ public sealed class CpuControlTests
     {
         using var first = Workloads.Start("cpu_split", "600");
         using var second = Workloads.Start("cpu_split", "600");
-        using var harness = CpuHarness.Start(new SessionSpec { Target = ProcessTarget.Process(first.Pid), FrequencyHz = 999 });
+        using var harness = SessionHarness.Start(ProcessFilter.ForPid(first.Pid));
         harness.Recorder.WaitUntil(r => r.SampleCount(first.Pid) >= 100, "samples of the first process");
         var programs = ProcessFds.BpfProgramIds();
 
         var switchedAt = MonotonicClock.NowNs();
-        harness.Source.Retarget(ProcessTarget.Process(second.Pid));
+        harness.SetFilter(ProcessFilter.ForPid(second.Pid));
         harness.Recorder.WaitUntil(r => r.SampleCount(second.Pid, fromNs: switchedAt) >= 100, "samples of the second process");
         harness.WaitForWindows(1);
 
@@ -34,7 +32,7 @@ public sealed class CpuControlTests
 
         // And back to every process, still without reloading.
         var allAt = MonotonicClock.NowNs();
-        harness.Source.Retarget(ProcessTarget.AllProcesses);
+        harness.SetFilter(ProcessFilter.All);
         harness.Recorder.WaitUntil(
             r => r.SampleCount(first.Pid, fromNs: allAt) > 0 && r.SampleCount(second.Pid, fromNs: allAt) > 0,
             "samples of both processes");
@@ -45,49 +43,53 @@ public sealed class CpuControlTests
     public void Nothing_is_sampled_while_paused_and_sampling_resumes_after()
     {
         using var workload = Workloads.Start("cpu_split", "600");
-        using var harness = CpuHarness.Start(new SessionSpec { Target = ProcessTarget.Process(workload.Pid), FrequencyHz = 999 });
+        using var harness = SessionHarness.Start(ProcessFilter.ForPid(workload.Pid));
         harness.Recorder.WaitUntil(r => r.SampleCount(workload.Pid) >= 100, "samples before pausing");
         var programs = ProcessFds.BpfProgramIds();
 
-        harness.Source.Pause();
+        harness.Session.Pause();
         var pausedAt = MonotonicClock.NowNs();
-        var atPause = harness.Source.ReadCounters();
+        var atPause = harness.Cpu.ReadCounters()["samples.taken"];
         harness.WaitForWindows(3);
-        var whilePaused = harness.Source.ReadCounters();
+        var whilePaused = harness.Cpu.ReadCounters()["samples.taken"];
 
         // No program ran at all (the perf events are disabled), and no window begun during the pause has samples.
-        Assert.Equal(atPause.Samples, whilePaused.Samples);
+        Assert.Equal(atPause, whilePaused);
         Assert.Equal(0, harness.Recorder.SampleCount(fromNs: pausedAt));
 
         var resumedAt = MonotonicClock.NowNs();
-        harness.Source.Resume();
+        harness.Session.Resume();
         harness.Recorder.WaitUntil(r => r.SampleCount(workload.Pid, fromNs: resumedAt) >= 100, "samples after resuming");
-        Assert.True(harness.Source.ReadCounters().Samples > whilePaused.Samples);
+        Assert.True(harness.Cpu.ReadCounters()["samples.taken"] > whilePaused);
         Assert.Equal(programs, ProcessFds.BpfProgramIds());
     }
 
     [KernelFact]
     public void A_throwing_subscriber_does_not_stop_the_source()
     {
-        KernelRequirement.EnsureRoot();
         using var workload = Workloads.Start("cpu_split", "600");
-        var bus = new EventBus();
-        bus.Subscribe(new ThrowingSink());
-        var recorder = EventRecorder.AttachTo(bus);
-        using var source = (CpuSource)new CpuSourceProvider().Create(
-            new SourceContext(new SessionSpec { Target = ProcessTarget.Process(workload.Pid), FrequencyHz = 999 }, bus, Environment.ProcessId));
-        source.Start();
+        using var harness = SessionHarness.Start(ProcessFilter.ForPid(workload.Pid));
+        var throwing = new ThrowingSink();
+        harness.Session.DirectBus.Subscribe(throwing);
+        var windows = harness.Recorder.Batches.Count;
 
-        // The failure is counted after every subscriber had the batch, so wait for both.
-        recorder.WaitUntil(r => r.Batches.Count >= 3 && source.SubscriberErrors >= 3, "three windows delivered despite the failing subscriber");
+        // The recorder still gets every window after the failing subscriber had it.
+        harness.Recorder.WaitUntil(r => r.Batches.Count >= windows + 3 && throwing.Calls >= 3, "three windows delivered despite the failing subscriber");
 
-        Assert.Equal(0, source.ReaderErrors);
-        Assert.IsType<AggregateException>(source.LastError);
+        Assert.Equal(0, harness.Cpu.ReaderErrors);
+        Assert.Equal(0, harness.Cpu.SubscriberErrors);
     }
 
     private sealed class ThrowingSink : IEventSink<CpuStackSample>
     {
-        public void OnEvents(ReadOnlySpan<Event<CpuStackSample>> events) =>
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public void OnEvents(ReadOnlySpan<Event<CpuStackSample>> events)
+        {
+            Interlocked.Increment(ref _calls);
             throw new InvalidOperationException("subscriber failure on purpose");
+        }
     }
 }

@@ -2,10 +2,11 @@ using SystemScope.Core.Events;
 using SystemScope.Core.Events.Process;
 using SystemScope.Core.Sessions;
 using SystemScope.Kernel.Tests.Infrastructure;
-using SystemScope.Sources.Cpu;
+using SystemScope.Sources.Process;
 
 namespace SystemScope.Kernel.Tests.Cpu;
 
+/// <summary>The CPU source and the process source together: what symbolisation relies on.</summary>
 [Collection(KernelCollection.Name)]
 public sealed class CpuLifecycleTests
 {
@@ -19,11 +20,14 @@ public sealed class CpuLifecycleTests
         var binary = Workloads.Build("cpu_split");
         using var shell = WorkloadProcess.Start("/bin/sh", ["-c", "read line; exec \"$0\" 2", binary], readInfoLine: false);
         var startedAt = MonotonicClock.NowNs();
-        using var harness = CpuHarness.Start(
-            new SessionSpec { Target = ProcessTarget.Process(shell.Pid), FrequencyHz = 999 },
-            CpuSourceOptions.Default with { ForceRawTracepoints = rawTracepoints });
+        using var harness = SessionHarness.Start(
+            ProcessFilter.ForPid(shell.Pid),
+            process: ProcessSourceOptions.Default with { ForceRawTracepoints = rawTracepoints });
         var mechanism = rawTracepoints ? "raw_tp" : "tp_btf";
-        Assert.Equal(["perf_event cpu-clock", $"{mechanism}/sched_process_exec", $"{mechanism}/sched_process_exit"], harness.Source.Mechanisms);
+        Assert.Equal(["perf_event cpu-clock"], harness.Cpu.Mechanisms);
+        Assert.Equal(
+            [$"{mechanism}/sched_process_exec", $"{mechanism}/sched_process_exit", $"{mechanism}/sched_process_fork", $"{mechanism}/task_rename"],
+            harness.Process.Mechanisms.Order(StringComparer.Ordinal));
         harness.WaitForWindows(1);
 
         shell.WriteLine("go");
@@ -43,16 +47,19 @@ public sealed class CpuLifecycleTests
         Assert.All(all.Take(execAt), e =>
         {
             Assert.Equal(ProcessChange.Seen, e.Event.Payload.Change);
-            Assert.Contains(e.Event.Payload.ProcessName, new[] { "sh", "cpu_split" });
+            Assert.Contains(e.Event.Payload.Name, new[] { "sh", "cpu_split" });
         });
         var events = all.Skip(execAt).ToList();
-        Assert.Equal([ProcessChange.Exec, ProcessChange.Seen, ProcessChange.Exit], events.Select(e => e.Event.Payload.Change));
-        Assert.All(events, e => Assert.Equal("cpu_split", e.Event.Payload.ProcessName));
+        Assert.Equal(
+            [ProcessChange.Exec, ProcessChange.Seen, ProcessChange.ThreadExit, ProcessChange.Exit],
+            events.Select(e => e.Event.Payload.Change));
+        Assert.All(events, e => Assert.Equal("cpu_split", e.Event.Payload.Name));
+        Assert.All(events, e => Assert.Equal(shell.Pid, e.Event.Header.Tid));
         Assert.All(events, e => Assert.InRange(e.Event.Header.TimestampNs, startedAt, endedAt));
         Assert.Equal(ProcessLifecycle.ExecKind, events[0].Event.Header.Kind);
         Assert.Equal(ProcessLifecycle.SeenKind, events[1].Event.Header.Kind);
-        Assert.Equal(ProcessLifecycle.ExitKind, events[2].Event.Header.Kind);
-        Assert.True(events[0].Event.Header.TimestampNs < events[2].Event.Header.TimestampNs);
+        Assert.Equal(ProcessLifecycle.ExitKind, events[3].Event.Header.Kind);
+        Assert.True(events[0].Event.Header.TimestampNs < events[3].Event.Header.TimestampNs);
 
         // Samples published after the exec carry the new name (a sample taken during the exec itself
         // may be drained after it: names are by process at publication).
@@ -60,5 +67,6 @@ public sealed class CpuLifecycleTests
         Assert.NotEmpty(samples);
         Assert.All(samples, s => Assert.Equal("cpu_split", s.Event.Payload.ProcessName));
         CpuSamplingTests.AssertSeenBeforeFirstSample(harness.Recorder);
+        Assert.True(harness.Session.TargetExited);
     }
 }

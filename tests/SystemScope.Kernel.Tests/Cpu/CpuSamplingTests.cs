@@ -18,24 +18,24 @@ public sealed class CpuSamplingTests(ITestOutputHelper output)
         using var other = Workloads.Start("cpu_split", "600");
         using var workload = Workloads.Start("cpu_split", "600");
         var classifier = new StackClassifier(workload);
-        using var harness = CpuHarness.Start(new SessionSpec { Target = ProcessTarget.Process(workload.Pid), FrequencyHz = 999 });
+        using var harness = SessionHarness.Start(ProcessFilter.ForPid(workload.Pid));
 
         harness.Recorder.WaitUntil(
             r => classifier.Tally(r.Samples) is var (a, b, _) && a + b >= ClassifiedSamples,
             $"{ClassifiedSamples} samples in spend_75 or spend_25");
-        var counters = harness.Source.ReadCounters();
+        var counters = harness.Cpu.ReadCounters();
         harness.Dispose();
 
         var samples = harness.Recorder.Samples;
         var (spend75, spend25, rest) = classifier.Tally(samples);
         var share = (double)spend75 / (spend75 + spend25);
-        output.WriteLine($"spend_75 {spend75}, spend_25 {spend25}, elsewhere {rest}: {share:P2} in spend_75; kernel counters {counters}");
+        output.WriteLine($"spend_75 {spend75}, spend_25 {spend25}, elsewhere {rest}: {share:P2} in spend_75; kernel counters {string.Join(", ", counters.Select(kv => $"{kv.Key}={kv.Value}"))}");
 
         Assert.InRange(share, 0.70, 0.80);
         Assert.All(samples, s => Assert.Equal(workload.Pid, s.Event.Header.Pid));
         Assert.All(samples, s => Assert.Equal("cpu_split", s.Event.Payload.ProcessName));
-        Assert.True(counters.Skipped > 0, "other processes ran and were filtered out in the kernel");
-        Assert.Equal(0, harness.Source.MissingStacks);
+        Assert.True(counters["samples.skipped"] > 0, "other processes ran and were filtered out in the kernel");
+        Assert.Equal(0, harness.Cpu.MissingStacks);
     }
 
     [KernelFact]
@@ -45,7 +45,7 @@ public sealed class CpuSamplingTests(ITestOutputHelper output)
         using var syscalls = Workloads.Start("syscall_loop", "read", "600");
         using var agentLoad = new AgentLoad();
 
-        using (var harness = CpuHarness.Start(new SessionSpec { FrequencyHz = 999 }))
+        using (var harness = SessionHarness.Start())
         {
             harness.Recorder.WaitUntil(
                 r => r.SampleCount(burner.Pid) >= 100 && r.SampleCount(syscalls.Pid) >= 100,
@@ -56,6 +56,7 @@ public sealed class CpuSamplingTests(ITestOutputHelper output)
             var samples = harness.Recorder.Samples;
             var tgids = samples.Select(s => s.Event.Header.Pid).ToHashSet();
             output.WriteLine($"{tgids.Count} processes sampled, {harness.Recorder.SampleCount()} samples");
+            output.WriteLine(string.Join(", ", harness.Counters("cpu").Select(kv => $"{kv.Key}={kv.Value}")));
             Assert.True(tgids.Count >= 2);
             Assert.DoesNotContain(Environment.ProcessId, tgids);
             Assert.DoesNotContain(0, tgids); // idle is skipped by default
@@ -63,7 +64,7 @@ public sealed class CpuSamplingTests(ITestOutputHelper output)
         }
 
         // The same load with the agent included: now its busy thread shows, so the exclusion above was real.
-        using (var harness = CpuHarness.Start(new SessionSpec { FrequencyHz = 999, IncludeAgent = true }))
+        using (var harness = SessionHarness.Start(includeAgent: true))
         {
             harness.Recorder.WaitUntil(r => r.SampleCount(Environment.ProcessId) >= 50, "samples of the agent itself");
             harness.Dispose();
@@ -76,7 +77,7 @@ public sealed class CpuSamplingTests(ITestOutputHelper output)
     public void Samples_in_system_calls_carry_real_kernel_and_user_stacks()
     {
         using var workload = Workloads.Start("syscall_loop", "read", "600");
-        using var harness = CpuHarness.Start(new SessionSpec { Target = ProcessTarget.Process(workload.Pid), FrequencyHz = 999 });
+        using var harness = SessionHarness.Start(ProcessFilter.ForPid(workload.Pid));
         harness.Recorder.WaitUntil(
             r => r.Samples.Where(s => !s.Event.Payload.KernelStack.IsEmpty).Sum(s => s.Event.Payload.Count) >= 500,
             "500 samples with a kernel stack");

@@ -53,13 +53,15 @@ public sealed class EventRecorder : IEventSink<CpuStackSample>, IEventSink<Proce
         }
     }
 
-    public static EventRecorder AttachTo(EventBus bus)
+    public void Attach(EventBus bus)
     {
-        var recorder = new EventRecorder();
-        bus.Subscribe<CpuStackSample>(recorder);
-        bus.Subscribe<ProcessLifecycle>(recorder);
-        return recorder;
+        bus.Subscribe<CpuStackSample>(this);
+        bus.Subscribe<ProcessLifecycle>(this);
     }
+
+    /// <summary>The lifecycle events of one process (header pid), in arrival order.</summary>
+    public IReadOnlyList<Event<ProcessLifecycle>> LifecycleOf(int pid) =>
+        [.. Lifecycle.Where(e => e.Event.Header.Pid == pid).Select(e => e.Event)];
 
     public void OnEvents(ReadOnlySpan<Event<CpuStackSample>> events)
     {

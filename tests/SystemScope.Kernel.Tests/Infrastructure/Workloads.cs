@@ -50,6 +50,15 @@ public static class Workloads
             return output;
         })).Value;
 
+    /// <summary>The workload NAME built under another file name: a process's name (comm) is its file's base name.</summary>
+    public static string BuildAs(string name, string fileName) =>
+        Built.GetOrAdd(name + " as " + fileName, _ => new Lazy<string>(() =>
+        {
+            var output = Path.Combine(OutputDirectory.Value, fileName);
+            File.Copy(Build(name), output, overwrite: true); // keeps the mode on Unix
+            return output;
+        })).Value;
+
     /// <summary>Starts a workload and reads its first line ("pid=N key=value …").</summary>
     public static WorkloadProcess Start(string name, params string[] args) =>
         WorkloadProcess.Start(Build(name), args, readInfoLine: true);

@@ -1,4 +1,5 @@
 using SystemScope.Kernel.Tests.Infrastructure;
+using SystemScope.Core.Sessions;
 using SystemScope.Sources.Processes;
 
 namespace SystemScope.Kernel.Tests.Processes;
@@ -47,5 +48,35 @@ public sealed class ProcessTableTests
         Assert.InRange(entry.CpuPercent, 30, 110); // one busy thread (at most one CPU), measured over the listing's own baseline
         Assert.True(table.Exists(workload.Pid));
         Assert.False(table.Exists(999_999));
+    }
+    [KernelFact]
+    public void A_cgroup_path_resolves_to_the_inode_of_its_directory_and_its_depth()
+    {
+        using var cgroup = TestCgroup.Create();
+        var table = new ProcessTable();
+
+        var root = table.ResolveCgroup("/");
+        var parent = table.ResolveCgroup(cgroup.Path);
+        var child = table.ResolveCgroup(cgroup.ChildPath);
+
+        Assert.Equal(new CgroupRef(Inode(cgroup.MountPoint), 0), root);
+        Assert.Equal(new CgroupRef(Inode(cgroup.FullPath(cgroup.Path)), 1), parent);
+        Assert.Equal(new CgroupRef(Inode(cgroup.FullPath(cgroup.ChildPath)), 2), child);
+        Assert.Null(table.ResolveCgroup(cgroup.Path + "/absent"));
+    }
+
+    [Theory]
+    [InlineData(@"/sys/fs/cgroup/with\040space", "/sys/fs/cgroup/with space")]
+    [InlineData("/plain", "/plain")]
+    [InlineData(@"/tail\134", @"/tail\")]
+    public void Mountinfo_escapes_are_undone(string field, string path) => Assert.Equal(path, CgroupFs.Unescape(field));
+
+    private static ulong Inode(string path)
+    {
+        // stat(1) is the independent reference for the inode number.
+        using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%i", path]) { RedirectStandardOutput = true })!;
+        var text = stat.StandardOutput.ReadToEnd().Trim();
+        stat.WaitForExit();
+        return ulong.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Stack capture, in one place for every source: a better unwinder here upgrades all of them.
+ *
+ *   SS_STACK_MAP(stacks, 8192);                    // hash -> struct ss_stack
+ *   struct ss_stacks *st = ss_capture_stacks(ctx);  // user and kernel stacks of current, hashed
+ *   key.user_stack = st->user_hash;                 // 0: no stack of that kind here
+ *   ss_store_stack(&stacks, st->user_hash, &st->user);
+ *
+ * Stacks are kept in a hash map keyed by a 64-bit hash of their frames rather than in
+ * BPF_MAP_TYPE_STACK_TRACE, whose buckets are indexed by a truncated hash: a colliding stack
+ * silently replaces or drops the older one at the sizes we need.
+ */
+#ifndef SS_KIT_STACKS_H
+#define SS_KIT_STACKS_H
+
+#include "kit/common.h"
+#include "kit/counters.h"
+
+/* Frames captured per stack (1..SS_MAX_STACK_DEPTH). User space sets it before load. */
+const volatile __u32 ss_max_stack_depth = SS_MAX_STACK_DEPTH;
+
+struct ss_stacks {
+	struct ss_stack user;
+	struct ss_stack kernel;
+	__u64 user_hash;   /* 0: no user stack (a kernel thread) */
+	__u64 kernel_hash; /* 0: no kernel stack (a sample taken in user mode) */
+};
+
+/* 2 KiB of stacks do not fit on the 512-byte BPF stack: capture into a per-CPU buffer. One per
+ * object: two programs of one object that can interrupt each other on a CPU must not both capture. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ss_stacks);
+} ss_stack_scratch SEC(".maps");
+
+/* A hash map of stacks by hash. Entries take memory only when present. */
+#define SS_STACK_MAP(name, entries)                      \
+	struct {                                         \
+		__uint(type, BPF_MAP_TYPE_HASH);         \
+		__uint(map_flags, BPF_F_NO_PREALLOC);    \
+		__uint(max_entries, entries);            \
+		__type(key, __u64);                      \
+		__type(value, struct ss_stack);          \
+	} name SEC(".maps")
+
+/* 64-bit hash of a stack (a murmur3-style mix per frame). 0 is reserved for "no stack". */
+static __always_inline __u64 ss__hash_stack(const struct ss_stack *stack, __u32 len)
+{
+	__u64 h = 0x9e3779b97f4a7c15ULL ^ len;
+	__u32 i;
+
+	/* A constant bound the verifier can prove; len is checked inside. */
+	for (i = 0; i < SS_MAX_STACK_DEPTH; i++) {
+		__u64 k;
+
+		if (i >= len)
+			break;
+		k = stack->ips[i] * 0x87c37b91114253d5ULL;
+		k = (k << 31) | (k >> 33);
+		k *= 0x4cf5ad432745937fULL;
+		h ^= k;
+		h = ((h << 27) | (h >> 37)) * 5 + 0x52dce729;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h ? h : 1;
+}
+
+static __always_inline __u64 ss__capture(void *ctx, struct ss_stack *stack, __u64 flags, __u32 error_counter)
+{
+	__u32 depth = ss_max_stack_depth;
+	long bytes;
+	__u32 len;
+
+	if (depth == 0 || depth > SS_MAX_STACK_DEPTH)
+		depth = SS_MAX_STACK_DEPTH;
+	bytes = bpf_get_stack(ctx, stack->ips, depth * sizeof(__u64), flags);
+	if (bytes <= 0) {
+		/* -EFAULT: no stack of this kind here (a kernel stack for a sample taken in user mode,
+		 * a user stack for a kernel thread). That is normal, not an error. */
+		if (bytes < 0 && bytes != -EFAULT)
+			ss_kit_count(error_counter);
+		stack->len = 0;
+		return 0;
+	}
+	len = bytes / sizeof(__u64);
+	if (len > SS_MAX_STACK_DEPTH)
+		len = SS_MAX_STACK_DEPTH;
+	stack->len = len;
+	return ss__hash_stack(stack, len);
+}
+
+/* Captures the current task's user and kernel stacks into this CPU's scratch buffer. */
+static __always_inline struct ss_stacks *ss_capture_stacks(void *ctx)
+{
+	__u32 zero = 0;
+	struct ss_stacks *st = bpf_map_lookup_elem(&ss_stack_scratch, &zero);
+
+	if (!st)
+		return NULL;
+	st->user_hash = ss__capture(ctx, &st->user, BPF_F_USER_STACK, SS_CTR_STACK_USER_ERRORS);
+	st->kernel_hash = ss__capture(ctx, &st->kernel, 0, SS_CTR_STACK_KERNEL_ERRORS);
+	return st;
+}
+
+/* Stores a stack under its hash unless it is there; 0 on success, or the map's error (-E2BIG or
+ * -ENOMEM when full). A hash of 0 ("no stack") stores nothing. */
+static __always_inline long ss_store_stack(void *stacks, __u64 hash, const struct ss_stack *stack)
+{
+	long err;
+
+	if (!hash || bpf_map_lookup_elem(stacks, &hash))
+		return 0;
+	err = bpf_map_update_elem(stacks, &hash, stack, BPF_NOEXIST);
+	return err == -EEXIST ? 0 : err;
+}
+
+#endif
