@@ -18,8 +18,30 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Keep samples of the idle task (pid 0). User space sets it before load. */
 const volatile __u32 include_idle = 0;
+/* Stream samples one by one for the thread timeline, at most tick_cap_per_cpu per second per CPU. */
+const volatile bool stream_ticks = false;
+const volatile __u32 tick_cap_per_cpu = 1000;
 
 SS_COUNTERS(cpu_counter, CPU_CTR_MAX);
+SS_BTF_STRUCT(cpu_tick)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} ticks SEC(".maps");
+
+struct tick_budget {
+	__u64 second;
+	__u32 sent;
+	__u32 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tick_budget);
+} tick_budgets SEC(".maps");
 
 /* Sizes below are defaults; user space sets max_entries before load. BPF_F_NO_PREALLOC: memory is
  * only used for entries actually present (this kernel allocates them safely in any context). */
@@ -83,11 +105,44 @@ static __always_inline void record(void *counts, void *stacks, struct cpu_count_
 	count(CPU_CTR_SAMPLES_RECORDED);
 }
 
+/* The sample, one by one, for the timeline: its stacks were stored in the slot it was counted in. */
+static __always_inline void tick(const struct cpu_count_key *key, __u32 slot)
+{
+	__u32 zero = 0;
+	struct tick_budget *budget = bpf_map_lookup_elem(&tick_budgets, &zero);
+	__u64 now = bpf_ktime_get_ns(), second = now / 1000000000ULL;
+	struct cpu_tick *t;
+
+	if (!budget)
+		return;
+	if (budget->second != second) {
+		budget->second = second;
+		budget->sent = 0;
+	}
+	if (budget->sent >= tick_cap_per_cpu) {
+		count(CPU_CTR_TICKS_CAPPED);
+		return;
+	}
+	budget->sent++;
+	t = SS_RESERVE(&ticks, struct cpu_tick);
+	if (!t)
+		return;
+	t->timestamp_ns = now;
+	t->tgid = key->tgid;
+	t->tid = key->tid;
+	t->cpu = bpf_get_smp_processor_id();
+	t->slot = slot;
+	t->user_stack = key->user_stack;
+	t->kernel_stack = key->kernel_stack;
+	ss_submit(&ticks, t);
+	count(CPU_CTR_TICKS);
+}
+
 SEC("perf_event")
 int cpu_sample(struct bpf_perf_event_data *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32, tid = (__u32)id;
+	__u32 tgid = id >> 32, tid = (__u32)id, slot;
 	struct cpu_count_key key;
 	struct ss_stacks *st;
 
@@ -112,9 +167,12 @@ int cpu_sample(struct bpf_perf_event_data *ctx)
 	 * so the process is known before its first samples arrive. */
 	ss_announce_current(tgid, tid);
 
-	if (ss_active_slot_now())
+	slot = ss_active_slot_now();
+	if (slot)
 		record(&counts_1, &stacks_1, &key, st);
 	else
 		record(&counts_0, &stacks_0, &key, st);
+	if (stream_ticks)
+		tick(&key, slot);
 	return 0;
 }

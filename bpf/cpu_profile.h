@@ -27,7 +27,21 @@ enum cpu_counter {
 	CPU_CTR_LOST_COUNTS_FULL,   /* counts map full: sample lost */
 	CPU_CTR_LOST_STACKS_FULL,   /* stacks map full: sample lost */
 	CPU_CTR_LOST_OTHER,         /* any other failure to record: sample lost */
+	CPU_CTR_TICKS,              /* samples streamed one by one for the thread timeline */
+	CPU_CTR_TICKS_CAPPED,       /* samples not streamed: over the per-second cap */
 	CPU_CTR_MAX,
+};
+
+/* Record of the ticks ring buffer: one sample, for the thread timeline. Its stacks are in the stacks
+ * map of the slot it was counted in. 40 bytes. */
+struct cpu_tick {
+	__u64 timestamp_ns;
+	__u32 tgid;
+	__u32 tid;
+	__u32 cpu;
+	__u32 slot;
+	__u64 user_stack;
+	__u64 kernel_stack;
 };
 
 #endif

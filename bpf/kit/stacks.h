@@ -72,6 +72,10 @@ static __always_inline __u64 ss__hash_stack(const struct ss_stack *stack, __u32 
 	return h ? h : 1;
 }
 
+/* Kernel frames a tracepoint program sees of itself before the traced function: the program and
+ * bpf_trace_run<N>. A perf_event program starts at the interrupted code: nothing to skip. */
+#define SS_TRACEPOINT_SKIP 2
+
 static __always_inline __u64 ss__capture(void *ctx, struct ss_stack *stack, __u64 flags, __u32 error_counter)
 {
 	__u32 depth = ss_max_stack_depth;
@@ -96,8 +100,9 @@ static __always_inline __u64 ss__capture(void *ctx, struct ss_stack *stack, __u6
 	return ss__hash_stack(stack, len);
 }
 
-/* Captures the current task's user and kernel stacks into this CPU's scratch buffer. */
-static __always_inline struct ss_stacks *ss_capture_stacks(void *ctx)
+/* Captures the current task's user and kernel stacks into this CPU's scratch buffer, leaving out the
+ * innermost kernel_skip kernel frames (SS_TRACEPOINT_SKIP from a tracepoint program). */
+static __always_inline struct ss_stacks *ss_capture_stacks_skip(void *ctx, __u32 kernel_skip)
 {
 	__u32 zero = 0;
 	struct ss_stacks *st = bpf_map_lookup_elem(&ss_stack_scratch, &zero);
@@ -105,8 +110,14 @@ static __always_inline struct ss_stacks *ss_capture_stacks(void *ctx)
 	if (!st)
 		return NULL;
 	st->user_hash = ss__capture(ctx, &st->user, BPF_F_USER_STACK, SS_CTR_STACK_USER_ERRORS);
-	st->kernel_hash = ss__capture(ctx, &st->kernel, 0, SS_CTR_STACK_KERNEL_ERRORS);
+	st->kernel_hash = ss__capture(ctx, &st->kernel, kernel_skip & BPF_F_SKIP_FIELD_MASK, SS_CTR_STACK_KERNEL_ERRORS);
 	return st;
+}
+
+/* Captures the current task's stacks as they are (perf_event programs). */
+static __always_inline struct ss_stacks *ss_capture_stacks(void *ctx)
+{
+	return ss_capture_stacks_skip(ctx, 0);
 }
 
 /* Stores a stack under its hash unless it is there; 0 on success, or the map's error (-E2BIG or

@@ -2,6 +2,7 @@ using SystemScope.Bpf;
 using SystemScope.Core.Errors;
 using SystemScope.Core.Events;
 using SystemScope.Core.Events.Cpu;
+using SystemScope.Core.Events.Scheduler;
 using SystemScope.Core.Sources;
 using SystemScope.Sources.Kit;
 using SystemScope.Sources.Process;
@@ -34,6 +35,8 @@ internal sealed class CpuSource : ISource
     private readonly Dictionary<ulong, ReadOnlyMemory<ulong>> _stacks = [];
     private readonly DrainVisitor<CpuCountKey, ulong> _addCount;
     private readonly DrainVisitor<ulong, StackRecord> _addStack;
+    private readonly TickDecoder _ticks = new();
+    private RingBuffer? _tickRing;
     private SharedKernelMaps? _shared;
     private KitObject? _object;
     private PerfEventSet? _perf;
@@ -47,6 +50,7 @@ internal sealed class CpuSource : ISource
     private bool _paused;
     private long _recorded;
     private long _missingStacks;
+    private long _ticksCappedReported;
     private long _subscriberErrors;
     private Exception? _lastError;
 
@@ -220,6 +224,8 @@ internal sealed class CpuSource : ISource
         {
             setup.Set(KitSchema.MaxStackDepth, _options.MaxStackDepth);
             setup.Set(CpuProfileSchema.IncludeIdle, _options.IncludeIdle ? 1u : 0u);
+            setup.Set(CpuProfileSchema.StreamTicks, _context.Options.Get(CpuSourceProvider.Timeline));
+            setup.Set(CpuProfileSchema.TickCapPerCpu, (uint)_context.Options.Get(CpuSourceProvider.TimelineCap));
             var counts = _options.CountsFor(FrequencyHz, window, cpus);
             var stacks = _options.StacksFor(FrequencyHz, window, cpus);
             setup.SetMaxEntries(CpuProfileSchema.Counts0, counts);
@@ -228,6 +234,7 @@ internal sealed class CpuSource : ISource
             setup.SetMaxEntries(CpuProfileSchema.Stacks1, stacks);
         });
         _slots = new DoubleBuffer(_object.Map(KitSchema.ActiveSlot), _options.SettleDelay);
+        _tickRing = RingBuffer.Open(_object.Map(CpuProfileSchema.Ticks), _ticks);
         _names = ProcessNames.For(_context);
         _channel = ProcessChannel.Of(_context);
         _loop = new WindowLoop("systemscope cpu source", _context.Sink, window, _options.FirstWindow, _options.PollInterval, CollectWindow, CollectFinal, Release);
@@ -241,7 +248,10 @@ internal sealed class CpuSource : ISource
     {
         var (drained, endNs) = _slots!.Flip();
         Drain(drained, more: false);
-        Publish(startNs, endNs);
+
+        // Ticks counted in the drained slot have their stacks now; those of the active slot wait a window.
+        _tickRing?.Consume();
+        Publish(startNs, endNs, _ticks.Take(drained, Stack));
         return endNs;
     }
 
@@ -252,7 +262,8 @@ internal sealed class CpuSource : ISource
         var endNs = MonotonicClock.NowNs();
         Drain(_slots.Active, more: false);
         Drain(_slots.Active ^ 1, more: true);
-        Publish(startNs, endNs);
+        _tickRing?.Consume();
+        Publish(startNs, endNs, _ticks.Take(slot: null, Stack));
         return endNs;
     }
 
@@ -268,7 +279,7 @@ internal sealed class CpuSource : ISource
         _stacksDrainer.Drain(_object.Map(CpuProfileSchema.Stacks(slot)), _addStack);
     }
 
-    private void Publish(long startNs, long endNs)
+    private void Publish(long startNs, long endNs, Event<CpuSampleTick>[] ticks)
     {
         // Processes first seen in this window were announced before their samples were counted:
         // publishing the announcements now puts them before the samples.
@@ -282,7 +293,7 @@ internal sealed class CpuSource : ISource
             var (key, count) = _counts[i];
             var tgid = (int)key.Tgid;
             var header = new EventHeader(CpuStackSample.Kind, startNs, tgid, (int)key.Tid) { DurationNs = durationNs };
-            var payload = new CpuStackSample(Stack(key.UserStack), Stack(key.KernelStack), count, _names!.NameOf(tgid));
+            var payload = new CpuStackSample(Stack(key.UserStack), Stack(key.KernelStack), count, _names!.NameOf(tgid), PeriodNs: 1_000_000_000L / FrequencyHz);
             samples[i] = new Event<CpuStackSample>(header, payload);
             total += count;
         }
@@ -293,6 +304,8 @@ internal sealed class CpuSource : ISource
         {
             // An empty window is published too (as nothing): the models' history shows the gap.
             _context.Sink.Publish(new EventBatch<CpuStackSample>(samples));
+            _context.Sink.Publish(new EventBatch<CpuSampleTick>(ticks));
+            ReportCap(startNs, endNs);
         }
         catch (Exception ex)
         {
@@ -301,6 +314,25 @@ internal sealed class CpuSource : ISource
         }
 
         _context.Sink.Advance(endNs);
+    }
+
+    /// <summary>What the timeline did not get because of the cap, once per window.</summary>
+    private void ReportCap(long startNs, long endNs)
+    {
+        IReadOnlyDictionary<string, long> kernel;
+        lock (_gate)
+        {
+            kernel = _kernel;
+        }
+
+        var capped = kernel.GetValueOrDefault("ticks.capped");
+        var delta = capped - _ticksCappedReported;
+        _ticksCappedReported = capped;
+        if (_context.Options.Get(CpuSourceProvider.Timeline))
+        {
+            var header = new EventHeader(StreamCap.Kind, startNs, 0, 0) { DurationNs = endNs - startNs };
+            _context.Sink.Publish(new EventBatch<StreamCap>([new(header, new StreamCap("cpu.ticks", delta, _context.Options.Get(CpuSourceProvider.TimelineCap)))]));
+        }
     }
 
     private ReadOnlyMemory<ulong> Stack(ulong hash)
@@ -382,6 +414,8 @@ internal sealed class CpuSource : ISource
     {
         _perf?.Dispose();
         _perf = null;
+        _tickRing?.Dispose();
+        _tickRing = null;
         _object?.Dispose();
         _object = null;
     }

@@ -13,13 +13,19 @@ public sealed class CpuSourceProvider : ISourceProvider
     public static readonly IntegerOption Frequency = new(
         "frequency", "Samples per second on each CPU (odd values avoid lock-step with timers)", 1, 10_000, 99, "Hz");
 
+    public static readonly BooleanOption Timeline = new(
+        "timeline", "Also stream samples one by one, as ticks on the thread timeline (capped per second)", true);
+
+    public static readonly IntegerOption TimelineCap = new(
+        "timelineCap", "At most this many samples per second per CPU go to the timeline (the rest are counted)", 0, 100_000, 1000, "per s per CPU");
+
     internal static readonly SourceDescriptor SourceDescriptor = new(
         "cpu",
         "On-CPU sampling",
         Layer.Cpu,
         "Samples every CPU with the cpu-clock perf event, with user and kernel stacks, counted in the kernel and collected once per window.")
     {
-        Options = [Frequency],
+        Options = [Frequency, Timeline, TimelineCap],
     };
 
     private readonly CpuSourceOptions _options;

@@ -38,6 +38,46 @@ internal static partial class CgroupFs
         return new CgroupRef(inode, rootDepth + segments.Length);
     }
 
+    /// <summary>Every cgroup v2 by id: its path below the hierarchy's root (what a person reads). Walks the whole tree: call rarely.</summary>
+    public static IReadOnlyDictionary<ulong, string> Paths(string procRoot, int maxCgroups = 100_000)
+    {
+        var paths = new Dictionary<ulong, string>();
+        if (FindMount(Path.Combine(procRoot, "self", "mountinfo")) is not { } mount)
+        {
+            return paths;
+        }
+
+        var pending = new Stack<string>();
+        pending.Push(mount.MountPoint);
+        while (pending.Count > 0 && paths.Count < maxCgroups)
+        {
+            var directory = pending.Pop();
+            if (Inode(directory) is { } inode)
+            {
+                var below = Path.GetRelativePath(mount.MountPoint, directory);
+                var path = below == "." ? mount.Root : mount.Root.TrimEnd('/') + "/" + below;
+                paths[inode] = path.Length == 0 ? "/" : path;
+            }
+
+            try
+            {
+                foreach (var child in Directory.EnumerateDirectories(directory))
+                {
+                    pending.Push(child);
+                }
+            }
+            catch (IOException)
+            {
+                // Removed while walking.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return paths;
+    }
+
     /// <summary>Where cgroup2 is mounted and which part of the hierarchy the mount shows.</summary>
     public static (string MountPoint, string Root)? FindMount(string mountinfo)
     {

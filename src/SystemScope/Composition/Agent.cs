@@ -11,8 +11,10 @@ using SystemScope.Core.Sessions;
 using SystemScope.Core.Sources;
 using SystemScope.Server.Hosting;
 using SystemScope.Sources.Cpu;
+using SystemScope.Sources.OffCpu;
 using SystemScope.Sources.Process;
 using SystemScope.Sources.Processes;
+using SystemScope.Sources.Sched;
 using SystemScope.Symbols;
 
 namespace SystemScope.Composition;
@@ -46,6 +48,8 @@ internal sealed class Agent : IDisposable
     [
         new ProcessSourceProvider(),
         new CpuSourceProvider(),
+        new OffCpuSourceProvider(),
+        new SchedSourceProvider(),
     ];
 
     public static IReadOnlyList<IAnalysisProvider> AnalysisProviders(Symbolizer symbolizer) =>

@@ -62,7 +62,7 @@ public sealed class ServeApiTests
         using var second = Workloads.Start("syscall_loop", "read", "30");
         using var agent = AgentServerProcess.Start();
 
-        var (status, started, _) = await agent.Send(HttpMethod.Post, "/api/sessions", $$"""{"sources":[{"id":"cpu","options":{"frequency":199}}],"pid":{{first.Pid}}}""");
+        var (status, started, _) = await agent.Send(HttpMethod.Post, "/api/sessions", $$$"""{"sources":[{"id":"cpu","options":{"frequency":199}}],"pid":{{{first.Pid}}}}""");
         Assert.Equal(201, status);
         var id = started.GetProperty("id").GetString()!;
         Assert.Equal("running", started.GetProperty("state").GetString());
@@ -126,7 +126,7 @@ public sealed class ServeApiTests
     {
         using var workload = Workloads.Start("hot_switch", "8");
         using var agent = AgentServerProcess.Start();
-        var started = (await agent.Send(HttpMethod.Post, "/api/sessions", $$"""{"sources":[{"id":"cpu","options":{"frequency":499}}],"pid":{{workload.Pid}},"detached":true}""")).Body;
+        var started = (await agent.Send(HttpMethod.Post, "/api/sessions", $$$"""{"sources":[{"id":"cpu","options":{"frequency":499}}],"pid":{{{workload.Pid}}},"detached":true}""")).Body;
         var id = started.GetProperty("id").GetString()!;
         workload.WaitForExit(Patience);
         await Task.Delay(TimeSpan.FromSeconds(1.5)); // the last window lands

@@ -24,7 +24,7 @@ internal static class Graph
         return sum;
     }
 
-    /// <summary>Total of stacks that block in <paramref name="blockedIn"/> and were woken by a waker whose frame contains <paramref name="waker"/>.</summary>
+    /// <summary>Total of stacks that block in a function whose name contains <paramref name="blockedIn"/> and were woken by a waker whose frame contains <paramref name="waker"/>.</summary>
     public static long WokenBy(JsonElement graph, string blockedIn, string waker)
     {
         var (names, frames, parents, totals) = Columns(graph);
@@ -37,7 +37,7 @@ internal static class Graph
             }
 
             var path = Ancestors(parents, node).Select(a => names[frames[a]]).ToList();
-            if (path.Contains("[woken by]") && path.Contains(blockedIn))
+            if (path.Contains("[woken by]") && path.Any(f => f.Contains(blockedIn, StringComparison.Ordinal)))
             {
                 sum += totals[node];
             }

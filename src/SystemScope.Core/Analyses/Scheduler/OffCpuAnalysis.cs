@@ -121,10 +121,22 @@ public sealed class OffCpuAnalysis : IAnalysis, IEventSink<OffCpuBlock>
             return buffer[..count];
         }
 
-        var name = waker.Pid == 0 ? "idle / interrupt" : $"{waker.Name} (tid {waker.Tid})";
-        var wakerStack = _wakerStacks.Build(waker.Pid, waker.UserStack.Span, waker.KernelStack.Span, name);
-        var take = Math.Min(wakerStack.Length, buffer.Length - count);
-        wakerStack[..take].CopyTo(buffer[count..]);
+        var wakerStack = _wakerStacks.Build(waker.Pid, waker.UserStack.Span, waker.KernelStack.Span, null);
+        ReadOnlySpan<Symbol> frames;
+        if (WakerKinds.Interrupt(wakerStack) is { } interrupt)
+        {
+            // Not the thread the interrupt happened to land on: the interrupt itself.
+            buffer[count++] = Symbol.ForState($"[{interrupt.Name}]");
+            frames = wakerStack[interrupt.FirstInterruptFrame..];
+        }
+        else
+        {
+            buffer[count++] = Symbol.ForProcess(waker.Pid == 0 ? "idle" : $"{waker.Name} (tid {waker.Tid})");
+            frames = wakerStack;
+        }
+
+        var take = Math.Min(frames.Length, buffer.Length - count);
+        frames[..take].CopyTo(buffer[count..]);
         return buffer[..(count + take)];
     }
 }

@@ -227,7 +227,7 @@ public sealed class TimelineAnalysis :
 
         if (wakee.Known)
         {
-            wakee.LinkTrack = writer.Find(ThreadId(header.Tid));
+            wakee.LinkTrack = wakee.WokenByInterrupt ? null : writer.Find(ThreadId(header.Tid));
             wakee.LinkTime = ts;
             if (wakee.Waker < 0)
             {
@@ -244,13 +244,23 @@ public sealed class TimelineAnalysis :
     private int Annotate(TimelineModel.TimelineWriter writer, in EventHeader header, in BlockSpan span, Symbol[] stack, Symbol[] wakerStack)
     {
         var stackId = writer.Stacks.Intern(stack);
-        var wakerId = span.Waker.IsKnown ? writer.Waker(new WakerRecord(span.Waker.Pid, span.Waker.Tid, span.Waker.Name, writer.Stacks.Intern(wakerStack))) : -1;
+        var interrupt = WakerKinds.Interrupt(wakerStack);
+        var wakerId = !span.Waker.IsKnown ? -1
+            : interrupt is { } irq ? writer.Waker(new WakerRecord(0, 0, irq.Name, writer.Stacks.Intern(wakerStack.AsSpan(irq.FirstInterruptFrame))))
+            : writer.Waker(new WakerRecord(span.Waker.Pid, span.Waker.Tid, span.Waker.Name, writer.Stacks.Intern(wakerStack)));
         var start = header.TimestampNs;
         if (_threads.TryGetValue(header.Tid, out var open) && open.Known && open.State is not (SchedState.Running or SchedState.Runnable) &&
             Math.Abs(open.Since - start) <= SameSwitchToleranceNs)
         {
             open.Stack = stackId;
             open.Waker = wakerId >= 0 ? wakerId : open.Waker;
+            if (interrupt is not null)
+            {
+                // The thread the interrupt landed on did not wake it: no arrow to its track.
+                open.LinkTrack = null;
+                open.WokenByInterrupt = true;
+            }
+
             return 0;
         }
 
@@ -266,6 +276,11 @@ public sealed class TimelineAnalysis :
                     if (wakerId >= 0)
                     {
                         slice.Waker = wakerId;
+                    }
+
+                    if (interrupt is not null)
+                    {
+                        slice.LinkTrack = null;
                     }
                 }
             }
@@ -386,6 +401,9 @@ public sealed class TimelineAnalysis :
 
         public long LinkTime { get; set; }
 
+        /// <summary>The off-CPU source said an interrupt woke it (before the wakeup record arrived).</summary>
+        public bool WokenByInterrupt { get; set; }
+
         public void Open(SchedState state, long since, int cpu)
         {
             Known = true;
@@ -400,6 +418,7 @@ public sealed class TimelineAnalysis :
             Waker = -1;
             LinkTrack = null;
             LinkTime = 0;
+            WokenByInterrupt = false;
         }
     }
 
