@@ -51,7 +51,8 @@ public sealed class ProcessTable(string procRoot = "/proc") : IProcessCatalog, I
                     p.CommandLine,
                     Math.Round(_previousCpuTicks.TryGetValue(p.Pid, out var before) && elapsedTicks > 0 ? Math.Max(0, p.CpuTicks - before) * 100.0 / elapsedTicks : 0, 1),
                     p.Threads,
-                    p.RssBytes))
+                    p.RssBytes,
+                    p.KernelThread))
                 .OrderByDescending(p => p.CpuPercent)
                 .ThenBy(p => p.Pid)
                 .ToList();
@@ -87,7 +88,9 @@ public sealed class ProcessTable(string procRoot = "/proc") : IProcessCatalog, I
             }
 
             var commandLine = ReadCommandLine(Path.Combine(dir, "cmdline"), out var program);
-            reading = new Reading(pid, FullName(name, program), commandLine.Length > 0 ? commandLine : $"[{name}]", cpuTicks, threads, rssPages * PageSize);
+            // Only kernel threads and zombies have no command line: the task flags tell them apart.
+            var kernelThread = commandLine.Length == 0 && KernelThreads.Is(pid, Path.GetDirectoryName(dir)!);
+            reading = new Reading(pid, FullName(name, program), commandLine.Length > 0 ? commandLine : $"[{name}]", cpuTicks, threads, rssPages * PageSize, kernelThread);
             return true;
         }
         catch (IOException)
@@ -153,5 +156,5 @@ public sealed class ProcessTable(string procRoot = "/proc") : IProcessCatalog, I
         return text.Replace('\0', ' ');
     }
 
-    private readonly record struct Reading(int Pid, string Name, string CommandLine, long CpuTicks, int Threads, long RssBytes);
+    private readonly record struct Reading(int Pid, string Name, string CommandLine, long CpuTicks, int Threads, long RssBytes, bool KernelThread);
 }
