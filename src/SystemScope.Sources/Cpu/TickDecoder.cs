@@ -28,8 +28,9 @@ internal sealed class TickDecoder : IRingBufferConsumer
     {
         var taken = new List<Event<CpuSampleTick>>();
         var kept = 0;
-        foreach (var tick in _pending)
+        for (var i = 0; i < _pending.Count; i++)
         {
+            var tick = _pending[i];
             if (slot is { } s && tick.Slot != s)
             {
                 _pending[kept++] = tick;

@@ -23,7 +23,8 @@ public sealed class BpfObjectTests
         obj.SetConstant("ss_wakeup_threshold", 12345UL);
         Assert.Equal(33u, obj.GetConstant<uint>("ss_max_stack_depth"));
         Assert.Equal(12345UL, obj.GetConstant<ulong>("ss_wakeup_threshold"));
-        Assert.Equal(["include_idle", "ss_max_stack_depth", "ss_wakeup_threshold"], obj.ConstantNames.Order(StringComparer.Ordinal));
+        Assert.Equal(["include_idle", "ss_max_stack_depth", "ss_wakeup_threshold", "stream_ticks", "tick_cap_per_cpu"], obj.ConstantNames.Order(StringComparer.Ordinal));
+        Assert.Equal(1000u, obj.GetConstant<uint>("tick_cap_per_cpu"));
     }
 
     [Fact]

@@ -110,7 +110,9 @@ public sealed class RecordCommandTests
         var result = AgentBinary.Run(Patience, "record", "cpu", "--frequency", hz, "--duration", "1");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains($"source cpu: option frequency: {(hz == "abc" ? "'abc'" : hz)} is not valid: give a whole number from 1 to 10000 Hz (default 99)", result.Stderr);
+        // What was typed is quoted when it is not a whole number at all.
+        var shown = long.TryParse(hz, out _) ? hz : $"'{hz}'";
+        Assert.Contains($"source cpu: option frequency: {shown} is not valid: give a whole number from 1 to 10000 Hz (default 99)", result.Stderr);
         Assert.DoesNotContain("System.", result.Stderr);
         Assert.Empty(result.Stdout);
     }
@@ -199,7 +201,8 @@ public sealed class RecordCommandTests
             Assert.True(exit == 0, record.ToString());
             Assert.Contains("interrupted, everything collected until then is written", record.Stderr);
             var profile = FoldedProfile.Parse(File.ReadAllText(output));
-            Assert.True(profile.SamplesIn("spend_75") > 200, $"{profile.Total} samples after 3 s at 199 Hz: {record}");
+            // Three seconds at 199 Hz, minus start-up: hundreds of samples; a recording cut after 0.1 s has ~20.
+            Assert.True(profile.SamplesIn("spend_75") > 100, $"{profile.Total} samples after 3 s at 199 Hz: {record}");
         }
         finally
         {

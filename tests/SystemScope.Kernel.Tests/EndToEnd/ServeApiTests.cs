@@ -244,7 +244,7 @@ public sealed class ServeApiTests
         await ExpectProblem(agent, HttpMethod.Get, "/api/sessions/feedbeef", null, 404, "no session with id 'feedbeef'");
         await ExpectProblem(agent, HttpMethod.Delete, "/api/sessions/feedbeef", null, 404, "no running session");
         await ExpectProblem(agent, HttpMethod.Get, "/api/sessions/feedbeef/stream", null, 404, "no session with id 'feedbeef'");
-        await ExpectProblem(agent, HttpMethod.Get, "/api/nothing-here", null, 404, "nothing at /api/nothing-here");
+        await ExpectProblem(agent, HttpMethod.Get, "/api/nothing-here", null, 404, "no API endpoint GET /api/nothing-here");
         await ExpectProblem(agent, HttpMethod.Patch, "/api/sessions", null, 405, "PATCH is not allowed on /api/sessions");
 
         using var textBody = new HttpRequestMessage(HttpMethod.Post, "/api/sessions") { Content = new StringContent("{}", System.Text.Encoding.UTF8, "text/plain") };
