@@ -81,14 +81,21 @@ offcputime 600 >/dev/null 2>&1 & b=$!; pids+=("$b")
 sleep 3
 pipe_ops >/dev/null
 bpftool prog show -j >"$RESULTS/progs.json"
+# Which tool holds which program: the prog_id of each BPF fd in /proc/PID/fdinfo.
+: >"$RESULTS/owners.txt"
+for owner in "SystemScope:$rec" "runqlat:$a" "offcputime:$b"; do
+  for info in /proc/${owner#*:}/fdinfo/*; do
+    awk -v who="${owner%%:*}" '/^prog_id:/ {print $2, who}' "$info" 2>/dev/null
+  done >>"$RESULTS/owners.txt"
+done
 kill -TERM "$rec" "$a" "$b"; wait "$rec" "$a" "$b" 2>/dev/null || true
 echo "$stats_was" >/proc/sys/kernel/bpf_stats_enabled
-costs=$(python3 - "$RESULTS/progs.json" "$rec" "$a" "$b" <<'PY'
+costs=$(python3 - "$RESULTS/progs.json" "$RESULTS/owners.txt" <<'PY'
 import json, sys
 progs = json.load(open(sys.argv[1]))
-owners = {int(sys.argv[2]): "SystemScope", int(sys.argv[3]): "runqlat", int(sys.argv[4]): "offcputime"}
+owners = dict(line.split() for line in open(sys.argv[2]) if line.strip())
 for p in progs:
-    owner = next((owners[x["pid"]] for x in p.get("pids", []) if x["pid"] in owners), None)
+    owner = owners.get(str(p["id"]))
     if owner is None or not p.get("run_cnt"):
         continue
     print(f"| {owner} | {p.get('name','?')} | {p['type']} | {p['run_cnt']} | {p['run_time_ns'] / p['run_cnt']:.0f} ns |")
@@ -122,7 +129,7 @@ agent_rss=$(rss_kb "$agent")
 rate=$(awk -v c="$((switches1 - switches0))" -v ms="$((w1 - w0))" 'BEGIN {printf "%.0f", c / (ms / 1000)}')
 snapshot=$(api GET "/api/sessions/$sid")
 lost=$(echo "$snapshot" | json 'sum(c["value"] for s in d["sources"] for c in s["counters"] if c["kind"] == "lost")')
-lost_detail=$(echo "$snapshot" | json '", ".join(f"{s[\"id\"]}/{c[\"name\"]}={c[\"value\"]}" for s in d["sources"] for c in s["counters"] if c["kind"] == "lost" and c["value"])')
+lost_detail=$(echo "$snapshot" | json '", ".join(s["id"] + "/" + c["name"] + "=" + str(c["value"]) for s in d["sources"] for c in s["counters"] if c["kind"] == "lost" and c["value"])')
 capped=$(api GET "/api/sessions/$sid/models/threads.timeline" | json 'd["capped"]')
 kill "$queries" "$viewer" "$load" 2>/dev/null || true
 api DELETE "/api/sessions/$sid" >/dev/null

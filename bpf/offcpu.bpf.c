@@ -284,8 +284,9 @@ static __always_inline void woken(void *ctx, struct block *b, __u64 now)
 	b->waker_tid = (__u32)id;
 	bpf_get_current_comm(b->waker_comm, sizeof(b->waker_comm));
 	count(OFFCPU_CTR_WAKEUPS_SEEN);
-	/* Walking the waker's stacks costs microseconds: only for blocks that will be recorded. */
-	if (!waker_stacks || now - b->start_ns < min_block_ns)
+	/* Walking the waker's stacks costs microseconds: only for blocks long enough to be worth a look
+	 * one by one (those that go to the timeline); shorter ones keep the waker's name and thread. */
+	if (!waker_stacks || now - b->start_ns < span_min_ns || now - b->start_ns < min_block_ns)
 		return;
 	st = ss_capture_stacks_skip(ctx, SS_TRACEPOINT_SKIP);
 	if (!st)

@@ -21,7 +21,7 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile bool stream_timeline = true;
-const volatile __u32 record_cap_per_cpu = 10000; /* switches + wakeups streamed per second per CPU */
+const volatile __u32 record_cap_per_cpu = 2000; /* switches + wakeups streamed per second per CPU */
 const volatile bool per_cgroup = true;
 
 SS_COUNTERS(sched_counter, SCHED_CTR_MAX);
@@ -33,9 +33,11 @@ SS_BTF_STRUCT(sched_record)
 SS_BTF_ENUM(sched_latency_group)
 SS_BTF_ENUM(sched_rec_kind)
 
+/* Preallocated: a histogram (~300 bytes with its entry) is too big for the few elements the kernel
+ * keeps ready per CPU for maps allocated on demand, and the first waits after a start would find
+ * none (ENOMEM). 4096 × 2 entries cost ~2.5 MB. */
 struct latency_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 4096);
 	__type(key, struct sched_latency_key);
 	__type(value, struct sched_latency);

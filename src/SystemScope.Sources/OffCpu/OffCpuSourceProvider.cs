@@ -18,7 +18,7 @@ public sealed class OffCpuSourceProvider : ISourceProvider
         ["S", "D", "other"], ["S", "D"]);
 
     public static readonly BooleanOption WakerStacks = new(
-        "wakerStacks", "Walk the waker's stack at the wakeup (offwaketime); the waker's name and thread are always kept", true);
+        "wakerStacks", "Walk the waker's stack at the wakeup (as offwaketime) for blocks at least timelineMinUs long; the waker's name and thread are always kept", true);
 
     public static readonly IntegerOption TimelineMinUs = new(
         "timelineMinUs", "Blocks at least this long go to the thread timeline one by one, with their stacks and waker", 1, 60_000_000, 1000, "µs");

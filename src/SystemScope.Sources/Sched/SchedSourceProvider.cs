@@ -13,7 +13,7 @@ public sealed class SchedSourceProvider : ISourceProvider
         "timeline", "Stream the observed threads' switches and wakeups for the thread timeline (capped per second)", true);
 
     public static readonly IntegerOption TimelineCap = new(
-        "timelineCap", "At most this many switches and wakeups per second per CPU go to the timeline (the rest are counted)", 0, 1_000_000, 10_000, "per s per CPU");
+        "timelineCap", "At most this many switches and wakeups per second per CPU go to the timeline (the rest are counted)", 0, 1_000_000, 2_000, "per s per CPU");
 
     public static readonly BooleanOption PerCgroup = new(
         "perCgroup", "Keep a run-queue latency histogram per cgroup as well as per process", true);

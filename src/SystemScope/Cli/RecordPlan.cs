@@ -118,6 +118,12 @@ internal sealed class RecordPlan
 
         var primary = candidates.FirstOrDefault(m => m.Descriptor.Primary) ?? candidates[0];
         var format = RequestedFormat ?? exporters.FormatsFor(primary.Descriptor.Type)[0];
+        if (RequestedFormat is null && exporters.Find(primary.Descriptor.Type, format)!.Combination == ExportCombination.Single &&
+            candidates.Count(m => m.Descriptor.Primary && exporters.Find(m.Descriptor.Type, format) is not null) > 1)
+        {
+            // Several graphs, none chosen: print them all rather than refuse.
+            format = "json";
+        }
         var printable = candidates.Where(m => exporters.Find(m.Descriptor.Type, format) is not null).ToList();
         if (printable.Count == 0)
         {

@@ -63,4 +63,20 @@ public sealed class SchedulerRecordTests
         Assert.InRange(nap / (double)(compute + nap), 0.7, 0.9);
         Assert.Contains(profile.Stacks, s => s.Frames[^1] == "[sleeping S]");
     }
+
+    [AgentFact]
+    public void Several_flame_graphs_without_a_format_are_all_printed_as_json()
+    {
+        using var workload = Workloads.Start("work_sleep", "20", "raw");
+
+        var result = AgentBinary.Run(Patience, "record", "cpu,offcpu", "--pid", workload.Pid.ToString(), "--duration", "2");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var document = JsonDocument.Parse(result.Stdout);
+        Assert.Equal(["cpu.flamegraph", "offcpu.flamegraph", "offcpu.wakers", "wallclock.flamegraph"], document.RootElement.EnumerateObject().Select(p => p.Name).Order());
+
+        var folded = AgentBinary.Run(Patience, "record", "cpu,offcpu", "--pid", workload.Pid.ToString(), "--duration", "1", "--format", "folded");
+        Assert.Equal(2, folded.ExitCode);
+        Assert.Contains("choose one with --model", folded.Stderr);
+    }
 }
