@@ -23,6 +23,7 @@ public sealed class SchedulerAnalysisTests
         timeline.OnEvents([Switch(20 * Ms, cpu: 0, prevTid: 10, SchedState.Sleeping, nextTid: 0)]);
         timeline.OnEvents([Wakeup(100 * Ms, wakerTid: 20, wakeeTid: 10)]);
         timeline.OnEvents([Switch(101 * Ms, cpu: 0, prevTid: 0, nextTid: 10), Switch(150 * Ms, cpu: 0, prevTid: 10, SchedState.Blocked, nextTid: 0)]);
+        timeline.OnTick(long.MaxValue);
 
         var window = ModelJson.Query(timeline.Timeline, parameters: [("t0", "0"), ("t1", (200 * Ms).ToString()), ("px", "20000"), ("tracks", "t10")]);
         var strings = window.Strings("strings");
@@ -52,6 +53,7 @@ public sealed class SchedulerAnalysisTests
             new BlockSpan(SchedState.Sleeping, 1 * Ms, new ulong[] { 0x30, 0x20 }, new ulong[] { 0xf1 }, new Waker(20, 20, "waker", new ulong[] { 0x99 }, ReadOnlyMemory<ulong>.Empty)))]);
         timeline.OnEvents([Wakeup(100 * Ms, wakerTid: 20, wakeeTid: 10)]);
         timeline.OnEvents([Switch(101 * Ms, cpu: 0, prevTid: 0, nextTid: 10), Switch(120 * Ms, cpu: 0, prevTid: 10, SchedState.Sleeping, nextTid: 0)]);
+        timeline.OnTick(long.MaxValue);
 
         var slice = ModelJson.Query(timeline.Timeline, parameters: [("track", "t10"), ("at", (50 * Ms).ToString())]);
         Assert.Equal("sleeping", slice.GetProperty("state").GetString());
@@ -77,11 +79,30 @@ public sealed class SchedulerAnalysisTests
         timeline.OnEvents([Switch(0, cpu: 0, prevTid: 0, nextTid: 11, nextPid: 10)]);
         timeline.OnEvents([Switch(30 * Ms, cpu: 0, prevTid: 11, SchedState.Other, nextTid: 0, prevPid: 10)]);
         timeline.OnEvents([new Event<ProcessLifecycle>(new EventHeader(ProcessLifecycle.ThreadExitKind, 31 * Ms, 10, 11), new ProcessLifecycle(ProcessChange.ThreadExit, "worker"))]);
+        timeline.OnTick(long.MaxValue);
 
         var track = ModelJson.Query(timeline.Timeline).GetProperty("tracks").EnumerateArray().Single(t => t.GetProperty("id").GetString() == "t11");
         Assert.Equal(31 * Ms, track.GetProperty("end").GetInt64());
         var thread = Assert.Single(timeline.Breakdown.Compute(0, 60 * Ms, null, 11, 5, out _, out _));
         Assert.Equal(31 * Ms, thread.Wall);
+    }
+
+    [Fact]
+    public void Layers_are_applied_in_timestamp_order_whatever_batches_they_came_in()
+    {
+        var timeline = new TimelineAnalysis(new TableSymbolizer(), ProcessFilter.All);
+
+        // One read of the stream: all switches first, then all wakeups, as the source batches them by type.
+        timeline.OnEvents([Switch(0, cpu: 0, prevTid: 0, nextTid: 10), Switch(0, cpu: 1, prevTid: 0, nextTid: 20), Switch(10 * Ms, cpu: 0, prevTid: 10, SchedState.Sleeping, nextTid: 0), Switch(30 * Ms, cpu: 0, prevTid: 0, nextTid: 10)]);
+        timeline.OnEvents([Wakeup(29 * Ms, wakerTid: 20, wakeeTid: 10)]);
+        timeline.OnTick(20 * Ms);
+        timeline.OnTick(long.MaxValue);
+
+        var window = ModelJson.Query(timeline.Timeline, parameters: [("t0", "0"), ("t1", (40 * Ms).ToString()), ("px", "4000"), ("tracks", "t10")]);
+        var strings = window.Strings("strings");
+        var slices = window.GetProperty("tracks")[0].GetProperty("slices");
+        Assert.Equal(["running", "sleeping", "runnable"], slices.GetProperty("states").EnumerateArray().Select(s => strings[s.GetInt32()]).ToArray());
+        Assert.Equal("t20", slices.GetProperty("links")[1].GetProperty("track").GetString());
     }
 
     [Fact]

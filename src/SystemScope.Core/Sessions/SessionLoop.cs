@@ -149,6 +149,9 @@ internal sealed class SessionLoop : IDisposable
             if (stopping)
             {
                 RunControls();
+
+                // Every source has stopped: analyses that hold items for ordering let them all go.
+                Guard(() => _onTick(long.MaxValue));
                 return;
             }
 

@@ -40,6 +40,7 @@ public sealed class TimelineAnalysis :
     private readonly Dictionary<int, CpuCursor> _cpus = [];
     private readonly Dictionary<int, string> _processNames = [];
     private readonly Dictionary<string, (long Capped, long PerSecond)> _caps = new(StringComparer.Ordinal);
+    private readonly TimeOrdered<Action<TimelineModel.TimelineWriter>> _pending = new();
     private ProcessFilter _filter;
     private long _lastNs;
 
@@ -62,32 +63,22 @@ public sealed class TimelineAnalysis :
 
     public void OnEvents(ReadOnlySpan<Event<ThreadSwitch>> events)
     {
-        var copy = events.ToArray();
-        Timeline.Update(writer =>
+        foreach (ref readonly var e in events)
         {
-            foreach (ref readonly var e in copy.AsSpan())
-            {
-                Switch(writer, e.Header.TimestampNs, e.Payload);
-            }
-
-            return 0;
-        });
-        Commit();
+            var header = e.Header;
+            var payload = e.Payload;
+            _pending.Add(header.TimestampNs, writer => Switch(writer, header.TimestampNs, payload));
+        }
     }
 
     public void OnEvents(ReadOnlySpan<Event<ThreadWakeup>> events)
     {
-        var copy = events.ToArray();
-        Timeline.Update(writer =>
+        foreach (ref readonly var e in events)
         {
-            foreach (ref readonly var e in copy.AsSpan())
-            {
-                Wakeup(writer, e.Header, e.Payload);
-            }
-
-            return 0;
-        });
-        Commit();
+            var header = e.Header;
+            var payload = e.Payload;
+            _pending.Add(header.TimestampNs, writer => Wakeup(writer, header, payload));
+        }
     }
 
     public void OnEvents(ReadOnlySpan<Event<BlockSpan>> events)
@@ -99,14 +90,17 @@ public sealed class TimelineAnalysis :
                 continue;
             }
 
-            var span = e.Payload;
             var header = e.Header;
-            var stack = _stacks.Build(header.Pid, span.UserStack.Span, span.KernelStack.Span, null).ToArray();
-            var wakerStack = span.Waker.IsKnown ? _stacks.Build(span.Waker.Pid, span.Waker.UserStack.Span, span.Waker.KernelStack.Span, null).ToArray() : [];
-            Timeline.Update(writer => Annotate(writer, header, span, stack, wakerStack));
-        }
+            var span = e.Payload;
 
-        Commit();
+            // Applied at the block's end: by then the switch-out that began it has been applied.
+            _pending.Add(header.TimestampNs + header.DurationNs, writer =>
+            {
+                var stack = _stacks.Build(header.Pid, span.UserStack.Span, span.KernelStack.Span, null).ToArray();
+                var wakerStack = span.Waker.IsKnown ? _stacks.Build(span.Waker.Pid, span.Waker.UserStack.Span, span.Waker.KernelStack.Span, null).ToArray() : [];
+                Annotate(writer, header, span, stack, wakerStack);
+            });
+        }
     }
 
     public void OnEvents(ReadOnlySpan<Event<CpuSampleTick>> events)
@@ -119,29 +113,42 @@ public sealed class TimelineAnalysis :
             }
 
             var header = e.Header;
-            var stack = _stacks.Build(header.Pid, e.Payload.UserStack.Span, e.Payload.KernelStack.Span, null).ToArray();
-            Timeline.Update(writer =>
+            var tick = e.Payload;
+            _pending.Add(header.TimestampNs, writer =>
             {
+                var stack = _stacks.Build(header.Pid, tick.UserStack.Span, tick.KernelStack.Span, null);
                 var track = ThreadTrack(writer, header.Pid, header.Tid, null, header.TimestampNs);
                 writer.Add(track, new TimelineInstant { Time = header.TimestampNs, Kind = 0, Stack = writer.Stacks.Intern(stack) });
-                return 0;
+                _lastNs = Math.Max(_lastNs, header.TimestampNs);
             });
-            _lastNs = Math.Max(_lastNs, header.TimestampNs);
         }
-
-        Commit();
     }
 
     public void OnEvents(ReadOnlySpan<Event<ProcessLifecycle>> events)
     {
-        var copy = events.ToArray();
+        foreach (ref readonly var e in events)
+        {
+            var header = e.Header;
+            var change = e.Payload;
+            _pending.Add(header.TimestampNs, writer => Lifecycle(writer, header, change));
+        }
+    }
+
+    /// <summary>
+    /// Applies what every source has delivered up to the watermark, in timestamp order across the
+    /// layers: a wakeup must be applied before the switch-in that follows it, whichever batch each
+    /// came in.
+    /// </summary>
+    public void OnTick(long watermarkNs)
+    {
+        if (_pending.Count == 0)
+        {
+            return;
+        }
+
         Timeline.Update(writer =>
         {
-            foreach (var e in copy)
-            {
-                Lifecycle(writer, e.Header, e.Payload);
-            }
-
+            _pending.ApplyUpTo(watermarkNs, apply => apply(writer));
             return 0;
         });
         Commit();
@@ -161,6 +168,7 @@ public sealed class TimelineAnalysis :
 
     public void Reset()
     {
+        _pending.Clear();
         _threads.Clear();
         _cpus.Clear();
         _caps.Clear();

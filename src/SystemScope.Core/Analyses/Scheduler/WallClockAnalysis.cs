@@ -93,7 +93,8 @@ public sealed class WallClockAnalysis : IAnalysis, IEventSink<CpuStackSample>, I
     /// <summary>Closes what arrived as one window once every source is past it and a window's time has gone by.</summary>
     public void OnTick(long watermarkNs)
     {
-        if (_openUntilNs == long.MinValue || watermarkNs == long.MaxValue || watermarkNs < _openUntilNs || watermarkNs - _openSinceNs < _windowNs)
+        // long.MaxValue: the session stopped, close what is open.
+        if (_openUntilNs == long.MinValue || (watermarkNs != long.MaxValue && (watermarkNs < _openUntilNs || watermarkNs - _openSinceNs < _windowNs)))
         {
             return;
         }
