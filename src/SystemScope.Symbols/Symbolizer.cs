@@ -29,6 +29,7 @@ public sealed class Symbolizer : IStackSymbolizer, ISessionParticipant, IDisposa
     private readonly ProcessTracker _tracker;
     private readonly Lock _sessionsGate = new();
     private readonly Dictionary<Session, SessionLink> _sessions = new(ReferenceEqualityComparer.Instance);
+    private Timer? _idleRelease;
     private bool _disposed;
 
     public Symbolizer()
@@ -121,6 +122,9 @@ public sealed class Symbolizer : IStackSymbolizer, ISessionParticipant, IDisposa
             {
                 return;
             }
+
+            _idleRelease?.Dispose();
+            _idleRelease = null;
         }
 
         // The direct bus: process changes arrive as the source reads them, not after the analyses' ordering.
@@ -138,6 +142,12 @@ public sealed class Symbolizer : IStackSymbolizer, ISessionParticipant, IDisposa
             if (!_sessions.Remove(session, out link))
             {
                 return;
+            }
+
+            if (_sessions.Count == 0 && !_disposed)
+            {
+                _idleRelease?.Dispose();
+                _idleRelease = new Timer(_ => ReleaseIfIdle(), null, _options.IdleRelease, Timeout.InfiniteTimeSpan);
             }
         }
 
@@ -157,6 +167,8 @@ public sealed class Symbolizer : IStackSymbolizer, ISessionParticipant, IDisposa
             }
 
             _disposed = true;
+            _idleRelease?.Dispose();
+            _idleRelease = null;
             links = [.. _sessions.Values];
             _sessions.Clear();
         }
@@ -175,6 +187,27 @@ public sealed class Symbolizer : IStackSymbolizer, ISessionParticipant, IDisposa
 
         _tracker.Dispose();
         _processes.Dispose();
+    }
+
+    /// <summary>Lets go of everything parsed once no session has joined for <see cref="SymbolizerOptions.IdleRelease"/>.</summary>
+    internal void ReleaseIfIdle()
+    {
+        lock (_sessionsGate)
+        {
+            if (_sessions.Count > 0 || _disposed)
+            {
+                return;
+            }
+
+            _idleRelease?.Dispose();
+            _idleRelease = null;
+            _processes.Clear();
+            _binaries.Clear();
+            _kernel.Release();
+            _unknown.Clear();
+        }
+
+        IdleMemory.Return();
     }
 
     /// <summary>Completes when the process changes received so far and the diagnostic-port requests they caused are done.</summary>

@@ -42,6 +42,12 @@ public sealed record SymbolizerOptions
     /// <summary>Process changes waiting to be handled off the caller's thread; beyond this they are counted as dropped.</summary>
     public int MaxPendingChanges { get; init; } = 8192;
 
+    /// <summary>
+    /// How long after the last session leaves the symbolizer keeps what it parsed (kallsyms, binaries,
+    /// process mappings) for the next session; then it lets all of it go, so an idle agent holds nothing.
+    /// </summary>
+    public TimeSpan IdleRelease { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
     public void Validate()
     {
@@ -72,6 +78,11 @@ public sealed record SymbolizerOptions
         if (MapsRefreshInterval < TimeSpan.Zero)
         {
             throw new ArgumentException($"maps refresh interval {MapsRefreshInterval} must not be negative", nameof(MapsRefreshInterval));
+        }
+
+        if (IdleRelease < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"idle release {IdleRelease} must not be negative", nameof(IdleRelease));
         }
 
         if (DiagnosticTimeout <= TimeSpan.Zero)

@@ -10,12 +10,14 @@ public sealed class LeaseTests
     {
         var provider = new FakeSourceProvider("cpu");
         using var manager = SessionTests.Manager(provider);
-        var expired = new List<string>();
-        manager.Expired += (s, reason) => expired.Add(reason);
+        var expired = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        manager.Expired += (s, reason) => expired.Enqueue(reason);
 
         var session = manager.Start(new SessionSpec { Lease = new SessionLease(LeaseKind.Viewed, TimeSpan.FromSeconds(1)) });
 
-        Wait.Until(() => session.State == SessionState.Stopped, "the lease to expire", seconds: 6);
+        // Expired is raised once the session is stopped and remembered.
+        Wait.Until(() => !expired.IsEmpty, "the lease to expire", seconds: 6);
+        Assert.Equal(SessionState.Stopped, session.State);
         Assert.True(provider.Created[0].Disposed);
         Assert.Empty(manager.Sessions);
         Assert.Contains("nobody viewed it for 1 s", manager.Snapshot(session.Id).EndReason);

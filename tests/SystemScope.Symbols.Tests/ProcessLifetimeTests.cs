@@ -109,4 +109,41 @@ public sealed class ProcessLifetimeTests(NativeBinaries binaries)
         Assert.Null(symbolizer.ProcessStateOf(first.Pid));
         Assert.NotNull(symbolizer.ProcessStateOf(second.Pid));
     }
+
+    [Fact]
+    public async Task Once_the_last_session_has_left_for_the_idle_delay_everything_parsed_is_let_go_and_a_new_session_parses_again()
+    {
+        using var symbolizer = new Symbolizer(new SymbolizerOptions { IdleRelease = TimeSpan.FromMilliseconds(200) });
+        using var sessions = new LifecycleSessions(symbolizer);
+        using var program = binaries.Start(binaries.Pie);
+        var alpha = program.Addresses["work_alpha"];
+
+        var (first, source) = sessions.Start();
+        source.Publish(program.Pid, ProcessChange.Seen);
+        await symbolizer.FlushAsync();
+        Assert.Equal("work_alpha", Frames.User(symbolizer, program.Pid, alpha)[0].Name);
+        Assert.NotEqual(0, symbolizer.Diagnostics.ProcessesTracked);
+        Assert.NotEqual(0, symbolizer.Diagnostics.BinariesCached);
+
+        sessions.Manager.Stop(first.Id);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (symbolizer.Diagnostics.BinariesCached != 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        var idle = symbolizer.Diagnostics;
+        Assert.Equal(0, idle.BinariesCached);
+        Assert.Equal(0, idle.ProcessesTracked);
+        Assert.Equal(0, idle.KernelSymbols);
+
+        // A session joining within the delay keeps the caches: the release is called off.
+        var (second, again) = sessions.Start();
+        again.Publish(program.Pid, ProcessChange.Seen);
+        await symbolizer.FlushAsync();
+        Assert.Equal("work_alpha", Frames.User(symbolizer, program.Pid, alpha)[0].Name);
+        await Task.Delay(600);
+        Assert.NotEqual(0, symbolizer.Diagnostics.BinariesCached);
+        sessions.Manager.Stop(second.Id);
+    }
 }

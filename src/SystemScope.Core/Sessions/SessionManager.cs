@@ -33,6 +33,7 @@ public sealed class SessionManager : IDisposable
     private readonly List<Ended> _ended = [];
     private readonly Lock _startGate = new();
     private Timer? _leaseTimer;
+    private volatile bool _trimPending;
     private bool _disposed;
 
     public SessionManager(
@@ -174,11 +175,12 @@ public sealed class SessionManager : IDisposable
     /// <summary>Stops the session and forgets it (its last snapshot is kept for a while).</summary>
     public void Stop(string id, string reason = "stopped")
     {
-        if (!_sessions.TryRemove(id, out var session))
+        if (!_sessions.TryGetValue(id, out var session))
         {
             throw new NotFoundException("session-not-found", $"no running session with id '{id}'");
         }
 
+        // Remembered before it leaves the running list, so that a client asking for it meanwhile never gets a 404.
         try
         {
             session.Stop(reason);
@@ -186,6 +188,7 @@ public sealed class SessionManager : IDisposable
         finally
         {
             Remember(session);
+            _sessions.TryRemove(new KeyValuePair<string, Session>(id, session));
         }
     }
 
@@ -271,6 +274,11 @@ public sealed class SessionManager : IDisposable
     {
         lock (_ended)
         {
+            if (_ended.Exists(e => e.Snapshot.Id == session.Id))
+            {
+                return;
+            }
+
             _ended.Add(new Ended(session.Snapshot(), session, Environment.TickCount64));
             if (_ended.Count > RememberedEnded)
             {
@@ -279,25 +287,44 @@ public sealed class SessionManager : IDisposable
 
             Forget();
         }
+
+        // The timer lets go of these models when they are old and gives the memory back once nothing runs.
+        _trimPending = true;
+        lock (_startGate)
+        {
+            if (!_disposed)
+            {
+                EnsureLeaseTimer();
+            }
+        }
     }
 
     /// <summary>Lets go of the models of all but the most recent stopped sessions, and of those stopped long ago.</summary>
-    private void Forget()
+    /// <returns>Whether any models were let go.</returns>
+    private bool Forget()
     {
         var now = Environment.TickCount64;
+        var released = false;
         for (var i = 0; i < _ended.Count; i++)
         {
             var old = i < _ended.Count - ReadableEnded || now - _ended[i].StoppedAtMs > ReadableFor.TotalMilliseconds;
             if (old && _ended[i].Session is not null)
             {
                 _ended[i] = _ended[i] with { Session = null };
+                released = true;
             }
         }
+
+        return released;
     }
+
 
     private sealed record Ended(SessionSnapshot Snapshot, Session? Session, long StoppedAtMs);
 
-    /// <summary>Checks leases once a second while any session runs; no timer at all otherwise.</summary>
+    /// <summary>
+    /// Checks leases once a second while any session runs or a stopped one's models are still kept;
+    /// no timer at all otherwise.
+    /// </summary>
     private void EnsureLeaseTimer() => _leaseTimer ??= new Timer(_ => CheckLeases(), null, LeaseCheckInterval, LeaseCheckInterval);
 
     private void CheckLeases()
@@ -318,9 +345,22 @@ public sealed class SessionManager : IDisposable
             }
         }
 
+        bool released, readable;
+        lock (_ended)
+        {
+            released = Forget();
+            readable = _ended.Exists(e => e.Session is not null);
+        }
+
+        if (_sessions.IsEmpty && (released || _trimPending))
+        {
+            _trimPending = false;
+            IdleMemory.Return();
+        }
+
         lock (_startGate)
         {
-            if (_sessions.IsEmpty && _leaseTimer is not null)
+            if (_sessions.IsEmpty && !readable && _leaseTimer is not null)
             {
                 _leaseTimer.Dispose();
                 _leaseTimer = null;

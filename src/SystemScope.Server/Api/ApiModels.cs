@@ -3,7 +3,10 @@ using SystemScope.Core.Capabilities;
 
 namespace SystemScope.Server.Api;
 
-public sealed record HealthResponse(string Status, string Version, double UptimeSeconds, int Sessions);
+public sealed record HealthResponse(string Status, string Version, double UptimeSeconds, int Sessions, AgentFootprint Agent);
+
+/// <summary>What the agent itself costs right now: the figures a soak or a bench watches.</summary>
+public sealed record AgentFootprint(long RssBytes, long ManagedHeapBytes, long ManagedCommittedBytes, int Gen2Collections, int Threads, int OpenFiles);
 
 /// <summary>A source as the capabilities list describes it: whether it runs here, and the options it takes (the UI's start form is made from them).</summary>
 public sealed record SourceCapability(

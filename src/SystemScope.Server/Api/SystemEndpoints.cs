@@ -17,7 +17,7 @@ internal static class SystemEndpoints
         var started = Stopwatch.StartNew();
 
         app.MapGet("/api/health", () => TypedResults.Ok(
-            new HealthResponse("ok", options.Version, Math.Round(started.Elapsed.TotalSeconds, 1), services.Sessions.Sessions.Count)));
+            new HealthResponse("ok", options.Version, Math.Round(started.Elapsed.TotalSeconds, 1), services.Sessions.Sessions.Count, Footprint())));
 
         app.MapGet("/api/processes", () => TypedResults.Ok(services.Processes.List()));
 
@@ -41,6 +41,23 @@ internal static class SystemEndpoints
         new SessionSetting(SessionSpec.MinMemoryBudgetBytes >> 20, SessionSpec.MaxMemoryBudgetBytes >> 20, SessionSpec.DefaultMemoryBudgetBytes >> 20),
         new SessionSetting(SessionLease.MinGrace.TotalSeconds, SessionLease.MaxGrace.TotalSeconds, SessionLease.DefaultGrace.TotalSeconds),
         new SessionSetting(0, SessionLease.MaxDuration.TotalSeconds, null));
+
+    private static AgentFootprint Footprint()
+    {
+        using var self = Process.GetCurrentProcess();
+        var gc = GC.GetGCMemoryInfo();
+        int openFiles;
+        try
+        {
+            openFiles = Directory.GetFiles("/proc/self/fd").Length;
+        }
+        catch (IOException)
+        {
+            openFiles = -1;
+        }
+
+        return new AgentFootprint(self.WorkingSet64, gc.HeapSizeBytes, gc.TotalCommittedBytes, GC.CollectionCount(2), self.Threads.Count, openFiles);
+    }
 
     private static JsonElement OptionsOf(SourceDescriptor descriptor)
     {

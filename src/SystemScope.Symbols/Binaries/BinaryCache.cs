@@ -75,6 +75,18 @@ internal sealed class BinaryCache(int maxBinaries, long maxBytes)
         }
     }
 
+    /// <summary>Lets go of every parsed binary; snapshots that hold one keep it.</summary>
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _byIdentity.Clear();
+            _byBuildId.Clear();
+            _images.Clear();
+            _bytes = 0;
+        }
+    }
+
     private void EvictOverCaps(BinaryImage keep)
     {
         if (_images.Count <= maxBinaries && _bytes <= maxBytes)

@@ -6,13 +6,14 @@ namespace SystemScope.Symbols.Kernel;
 /// <summary>Resolves kernel addresses through kallsyms, read once on first use, with one shared <see cref="Symbol"/> per symbol.</summary>
 internal sealed class KernelFrameResolver
 {
-    private readonly Lazy<(KernelSymbolTable Table, Symbol?[] Symbols)> _table;
+    private readonly Func<(KernelSymbolTable Table, Symbol?[] Symbols)> _load;
     private readonly UnknownFrames.Module _unknown;
+    private volatile Lazy<(KernelSymbolTable Table, Symbol?[] Symbols)> _table;
 
     public KernelFrameResolver(string procRoot, UnknownFrames unknown, FailureLog failures)
     {
         _unknown = unknown.For(UnknownFrames.KernelModule);
-        _table = new Lazy<(KernelSymbolTable, Symbol?[])>(() =>
+        _load = () =>
         {
             KernelSymbolTable table;
             try
@@ -37,7 +38,8 @@ internal sealed class KernelFrameResolver
             }
 
             return (table, new Symbol?[table.Count]);
-        }, LazyThreadSafetyMode.ExecutionAndPublication);
+        };
+        _table = NewTable();
     }
 
     public bool IsLoaded => _table.IsValueCreated;
@@ -52,6 +54,11 @@ internal sealed class KernelFrameResolver
             _ = Task.Run(() => _table.Value);
         }
     }
+
+    /// <summary>Lets go of the table; the next use reads kallsyms again.</summary>
+    public void Release() => _table = NewTable();
+
+    private Lazy<(KernelSymbolTable Table, Symbol?[] Symbols)> NewTable() => new(_load, LazyThreadSafetyMode.ExecutionAndPublication);
 
     public void Resolve(ReadOnlySpan<ulong> addresses, Span<Symbol> frames)
     {

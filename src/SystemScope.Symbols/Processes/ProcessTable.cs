@@ -89,7 +89,10 @@ internal sealed class ProcessTable(int capacity, TimeSpan grace) : IDisposable
         }
     }
 
-    public void Dispose()
+    public void Dispose() => Clear();
+
+    /// <summary>Forgets every process (their perf maps are closed); lookups start over from /proc.</summary>
+    public void Clear()
     {
         foreach (var state in _states.Values)
         {

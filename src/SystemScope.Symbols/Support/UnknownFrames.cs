@@ -24,6 +24,17 @@ internal sealed class UnknownFrames(int capacity)
 
     public Symbol Get(string module, ulong offset) => For(module).Get(offset);
 
+    /// <summary>Ends all sharing; instances handed out stay valid.</summary>
+    public void Clear()
+    {
+        foreach (var module in _modules.Values)
+        {
+            module.Clear();
+        }
+
+        Volatile.Write(ref _count, 0);
+    }
+
     private void Reserve()
     {
         if (Interlocked.Increment(ref _count) <= capacity)
