@@ -56,9 +56,15 @@ while (( $(date +%s) < end )); do
   if (( count > 0 )); then leaks=$((leaks + 1)); echo "  cycle $cycles: $count kernel objects held after stop" >&2; fi
   cycles=$((cycles + 1))
   rss=$(rss_kb "$agent"); (( rss > rss_max )) && rss_max=$rss
+  (( cycles == 20 )) && rss_warm=$rss
   (( cycles % 20 == 0 )) && echo "  $cycles cycles, RSS $((rss / 1024)) MiB"
 done
 rss_end=$(rss_kb "$agent")
+rss_warm=${rss_warm:-$rss_end}
+# Idle: the symbolizer lets go of what it parsed 30 s after the last session; the stopped sessions'
+# models stay readable (the last 4, for 10 min).
+sleep 40
+rss_idle=$(rss_kb "$agent")
 
 {
 echo "# Soak"
@@ -68,7 +74,8 @@ echo
 echo "| measure | value |"
 echo "|---|---|"
 echo "| session cycles (start, stream 4 s, read every model, stop) | $cycles |"
-echo "| agent RSS at start / end / max | $((rss_start / 1024)) / $((rss_end / 1024)) / $((rss_max / 1024)) MiB |"
+echo "| agent RSS before the first session / after 20 cycles / at the end / max | $((rss_start / 1024)) / $((rss_warm / 1024)) / $((rss_end / 1024)) / $((rss_max / 1024)) MiB |"
+echo "| agent RSS 40 s after the last stop (caches released, last 4 sessions' models kept) | $((rss_idle / 1024)) MiB |"
 echo "| stops after which BPF objects or perf fds were still held | $leaks |"
 echo "| failed requests | $failures |"
 } >"$REPORT"
