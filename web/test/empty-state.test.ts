@@ -41,10 +41,10 @@ describe('what an empty flame graph says', () => {
     expect(emptyStateMessage(input({ session: { ...workload, targetExited: true } }))).toBe('The target exited before any samples were recorded.');
     expect(emptyStateMessage(input({ session: { ...workload, state: 'paused' } }))).toBe('Paused — no samples yet. Resume to record.');
     expect(emptyStateMessage(input({ session: { ...workload, state: 'stopped', endReason: 'lease expired' } }))).toBe('The session ended before any samples were recorded (lease expired).');
-    // Opened after it stopped: it did record, but the agent keeps nothing of a stopped session.
+    // Opened after it stopped: it did record; this model is empty or no longer kept by the agent.
     const recorded = { ...workload, state: 'stopped' as const, endReason: 'stopped by a user',
       sources: [{ id: 'cpu', title: 'cpu', layer: 'cpu', implicit: false, options: {}, mechanisms: [], counters: [{ name: 'samples', value: 421, kind: 'events' }] }] };
-    expect(emptyStateMessage(input({ session: recorded }))).toBe('The session has stopped (stopped by a user). The agent keeps no data of a stopped session, so there is nothing to show here.');
+    expect(emptyStateMessage(input({ session: recorded }))).toBe('The session has stopped (stopped by a user). This model holds no samples, or the agent no longer keeps it (stopped sessions\' models are kept for a while).');
   });
 
   it('speaks of data, not samples, for time-valued graphs, and of the range when one is selected', () => {

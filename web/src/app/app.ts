@@ -162,7 +162,9 @@ export function startApp(root: HTMLElement): void {
     showSession();
     sessionsList.setCurrent(session.id);
     b.describe(session);
+    // A stopped session has no stream, but its models stay readable for a while.
     if (session.state !== 'stopped') b.connect();
+    else void b.load();
     hooks['binding'] = { stats: () => b.stats(), state: () => b.state, session: () => b.session };
   }
 

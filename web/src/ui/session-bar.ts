@@ -112,7 +112,7 @@ export class SessionBar {
     this.memory.classList.toggle('warn', session.memory.droppedHistory > 0);
     this.exited.hidden = !(session.targetExited && session.state !== 'stopped');
     this.ended.hidden = session.state !== 'stopped';
-    setText(this.ended, session.state === 'stopped' ? `The session has stopped${session.endReason ? `: ${session.endReason}` : ''}. Its data is gone from the agent; start a new one to continue.` : '');
+    setText(this.ended, session.state === 'stopped' ? `The session has stopped${session.endReason ? `: ${session.endReason}` : ''}. What it recorded stays readable here for a while; start a new session to continue.` : '');
     const loop = session.loop;
     this.loop.hidden = !loop || (loop.analysisErrors === 0 && loop.lateBatches === 0);
     if (loop) setText(this.loop, `${loop.analysisErrors > 0 ? `${loop.analysisErrors} analysis errors${loop.lastError ? ` (last: ${loop.lastError})` : ''}. ` : ''}${loop.lateBatches > 0 ? `${loop.lateBatches} batches arrived late (a source fell behind).` : ''}`);

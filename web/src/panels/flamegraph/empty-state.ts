@@ -33,9 +33,9 @@ export function emptyStateMessage(input: EmptyStateInput): string | null {
   if (s.state === 'stopped') {
     const reason = s.endReason ? ` (${s.endReason})` : '';
     const observed = (s.sources ?? []).some((src) => src.counters.some((c) => c.kind === 'events' && c.value > 0));
-    // Joined after it stopped: the agent keeps no model of a stopped session.
+    // The agent keeps the models of the most recently stopped sessions readable for a while.
     return observed
-      ? `The session has stopped${reason}. The agent keeps no data of a stopped session, so there is nothing to show here.`
+      ? `The session has stopped${reason}. This model holds no ${what}, or the agent no longer keeps it (stopped sessions' models are kept for a while).`
       : `The session ended before any ${what} were recorded${reason}.`;
   }
   if (s.targetExited) return `The target exited before any ${what} were recorded.`;
