@@ -79,7 +79,7 @@ export interface ProcessInfo {
 
 /** One option a source declares (GET /api/capabilities). */
 export type OptionDescriptor =
-  | (OptionBase & { kind: 'integer' | 'number'; min?: number | null; max?: number | null; default: number })
+  | (OptionBase & { kind: 'integer' | 'number'; min?: number | null; max?: number | null; /** null: empty by default (not sent). */ default: number | null })
   | (OptionBase & { kind: 'boolean'; default: boolean })
   | (OptionBase & { kind: 'choices'; choices: string[]; default: string[] });
 
