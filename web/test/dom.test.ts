@@ -258,6 +258,77 @@ describe('workspace', () => {
   });
 });
 
+describe('workspace overview', () => {
+  const info = (id: string, type: string): ModelInfo => ({ id, type, title: id, unit: '', sources: [], version: 1 });
+  const sched: ModelInfo[] = [
+    info('cpu.flamegraph', 'flamegraph'), info('offcpu.flamegraph', 'flamegraph'), info('offcpu.wakers', 'flamegraph'),
+    info('wallclock.flamegraph', 'flamegraph'), info('sched.runqlat', 'histogram'), info('sched.runqlen', 'timeseries'),
+    info('threads.timeline', 'timeline'), info('threads.breakdown', 'breakdown'),
+  ];
+
+  function overview() {
+    const visible = new Map<string, boolean>();
+    const ws = new Workspace({
+      hasPanel: () => true,
+      createPanel: (key) => ({ setVisible: (v) => visible.set(key, v), dispose: () => {} }),
+      changed: () => {},
+    }, document.createElement('span'));
+    document.body.append(ws.element);
+    ws.setModels(sched);
+    return { ws, visible };
+  }
+  const keysIn = (ws: Workspace, area: string): string[] =>
+    [...byId(ws.element, `area-${area}`).querySelectorAll(':scope .panel-frame')].map((f) => (f as HTMLElement).dataset['panel']!);
+
+  it('puts the timeline on top, two flame graphs side by side and the rest in tabs, the breakdown first', () => {
+    const { ws, visible } = overview();
+    ws.restore(null, null, null);
+    expect(ws.layout).toBe('overview');
+    expect(keysIn(ws, 'top')).toEqual(['threads.timeline']);
+    expect(keysIn(ws, 'side')).toEqual(['cpu.flamegraph', 'offcpu.flamegraph']);
+    expect(keysIn(ws, 'tabs')).toEqual(['offcpu.wakers', 'wallclock.flamegraph', 'sched.runqlat', 'sched.runqlen', 'threads.breakdown']);
+    expect(ws.active).toBe('threads.breakdown');
+    expect(visible.get('threads.timeline')).toBe(true);
+    expect(visible.get('offcpu.flamegraph')).toBe(true);
+    expect(visible.get('threads.breakdown')).toBe(true);
+    expect(visible.get('sched.runqlen')).toBe(false);
+    // The tab strip lists only the tab group.
+    expect(byId(ws.element, 'tab-threads.timeline').hidden).toBe(true);
+    expect(byId(ws.element, 'tab-sched.runqlen').hidden).toBe(false);
+    ws.activate('sched.runqlen');
+    expect(visible.get('sched.runqlen')).toBe(true);
+    expect(visible.get('threads.breakdown')).toBe(false);
+    expect(ws.areas).toEqual({ top: ['threads.timeline'], side: ['cpu.flamegraph', 'offcpu.flamegraph'] });
+  });
+
+  it('rearranges: a panel moves to another area from its title, within its area with the arrows, and comes back from the URL', () => {
+    const { ws, visible } = overview();
+    ws.restore(null, null, null);
+    const wakers = byId(ws.element, 'panel-offcpu.wakers');
+    const select = wakers.querySelector('[data-testid="panel-area"]') as HTMLSelectElement;
+    select.value = 'side';
+    select.dispatchEvent(new Event('change'));
+    expect(keysIn(ws, 'side')).toEqual(['cpu.flamegraph', 'offcpu.flamegraph', 'offcpu.wakers']);
+    expect(visible.get('offcpu.wakers')).toBe(true);
+    ws.move('offcpu.wakers', -1);
+    expect(keysIn(ws, 'side')).toEqual(['cpu.flamegraph', 'offcpu.wakers', 'offcpu.flamegraph']);
+    ws.setArea('threads.timeline', 'tabs');
+    expect(keysIn(ws, 'top')).toEqual([]);
+    expect(byId(ws.element, 'area-top').hidden).toBe(true);
+    expect(ws.active).toBe('threads.timeline');
+    // Another layout and back keeps the areas.
+    ws.setLayout('columns');
+    expect(ws.element.querySelectorAll('.ws-panels > .panel-frame')).toHaveLength(8);
+    ws.setLayout('overview');
+    expect(keysIn(ws, 'side')).toEqual(['cpu.flamegraph', 'offcpu.wakers', 'offcpu.flamegraph']);
+    const saved = { open: ws.open.slice(), areas: ws.areas, active: ws.active };
+    const again = overview();
+    again.ws.restore(saved.open, 'overview', saved.active, saved.areas);
+    expect(keysIn(again.ws, 'side')).toEqual(['cpu.flamegraph', 'offcpu.wakers', 'offcpu.flamegraph']);
+    expect(again.ws.active).toBe('threads.timeline');
+  });
+});
+
 describe('session bar', () => {
   it('shows target exited, the agent’s elapsed time, measured rates and losses as warnings', () => {
     const bar = new SessionBar({

@@ -203,7 +203,7 @@ export function startApp(root: HTMLElement): void {
   function onModels(models: ModelInfo[]): void {
     workspace.setModels(models);
     if (restoring) {
-      workspace.restore(restoring.panels, restoring.layout, restoring.active);
+      workspace.restore(restoring.panels, restoring.layout, restoring.active, restoring.areas ?? null);
       restoring = null;
     } else {
       workspace.openNew(models, knownModels);
@@ -274,6 +274,7 @@ export function startApp(root: HTMLElement): void {
       layout: restoring ? restoring.layout : workspace.layout,
       active: restoring ? restoring.active : workspace.active,
       range: selection.range,
+      areas: restoring ? restoring.areas ?? null : workspace.areas,
     };
   }
 
