@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiError, type ModelResponse, type QueryParams } from '../src/api/client';
 import type { ModelInfo, Session, StreamMessage } from '../src/api/types';
 import { LiveBinding, type BindingApi, type EventSourceLike } from '../src/live/binding';
@@ -251,5 +251,38 @@ describe('whole-view models', () => {
     expect(m.apply({ version: 1, rows: [0] })).toBe('stale');
     expect(m.apply({ nope: true })).toBe('resync');
     expect(m.value?.rows).toEqual([1]);
+  });
+});
+
+describe('the end of a session', () => {
+  it('tries the catch-up again while the agent does not know the session yet (it files it as stopped after detaching)', async () => {
+    vi.useFakeTimers();
+    try {
+      const { binding, api, sources } = setup();
+      binding.connect();
+      const tree = new TestCallTree().add([fn('app', K.process, null), fn('main')], 3);
+      tree.commit();
+      sources[0]!.emit('update', {
+        session: session('s1', [FG]), models: { 'cpu.flamegraph': liveView(tree, null, { base: 1, totals: [3] }) }, cursors: { 'cpu.flamegraph': 'k1' },
+      });
+      const held = tree.cursor;
+      tree.add([fn('app', K.process, null), fn('main')], 4);
+      tree.commit();
+      api.answers.push(() => {
+        throw new ApiError(404, 'Not found', "no session with id 's1'");
+      });
+      api.answers.push(() => ({ body: liveView(tree, held, { base: 2, totals: [4] }), cursor: 'k2' }));
+      sources[0]!.emit('end', {});
+      await vi.advanceTimersByTimeAsync(0);
+      expect(api.calls).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(600);
+      expect(api.calls.map((c) => c.params)).toEqual([{ cursor: 'k1' }, { cursor: 'k1' }]);
+      expect((binding.model('cpu.flamegraph') as FlameGraphLive).tree.totalSamples).toBe(7);
+      // Done: no more timers.
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(api.calls).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

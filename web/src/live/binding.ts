@@ -20,6 +20,12 @@ export type EventSourceFactory = (url: string) => EventSourceLike;
 
 const CLOSED = 2;
 const REOPEN_DELAY_MS = 2000;
+/**
+ * After the stream ends, the agent may not know the session for a moment (it detaches the sources
+ * before it files the session as stopped and readable): the catch-up tries again this often.
+ */
+const CATCH_UP_RETRY_MS = 500;
+const CATCH_UP_TRIES = 6;
 
 /** Where the binding's stream stands. */
 export type StreamState = 'connecting' | 'open' | 'ended';
@@ -37,6 +43,8 @@ interface Entry {
   resyncing: Promise<void> | null;
   applied: number;
   resyncs: number;
+  /** The last resync got a 404: the agent did not know the session (or the model) then. */
+  gone: boolean;
 }
 
 export interface BindingStats {
@@ -204,6 +212,11 @@ export class LiveBinding {
     await Promise.all([...this.entries.values()].filter((e) => e.model).map((e) => this.resync(e.info.id)));
   }
 
+  /** Whether the last resync of some model found the session unknown to the agent (404). */
+  private get anyGone(): boolean {
+    return [...this.entries.values()].some((e) => e.gone);
+  }
+
   stats(): BindingStats {
     const models: BindingStats['models'] = {};
     for (const [id, e] of this.entries) {
@@ -215,6 +228,7 @@ export class LiveBinding {
   private async doResync(entry: Entry): Promise<void> {
     const model = entry.model!;
     entry.resyncs++;
+    entry.gone = false;
     try {
       const cursor = entry.serverCursor;
       let result: ApplyResult = 'resync';
@@ -238,7 +252,8 @@ export class LiveBinding {
         throw new Error(`model ${entry.info.id}: the agent's whole view does not load`);
       }
     } catch (e) {
-      if (!(e instanceof ApiError && e.status === 404)) this.onError(e);
+      if (e instanceof ApiError && e.status === 404) entry.gone = true;
+      else this.onError(e);
     }
   }
 
@@ -287,7 +302,7 @@ export class LiveBinding {
         entry.info = info;
       } else {
         this.entries.set(info.id, {
-          info, model: this.createModel(info), listeners: new Set(), serverCursor: null, resyncing: null, applied: 0, resyncs: 0,
+          info, model: this.createModel(info), listeners: new Set(), serverCursor: null, resyncing: null, applied: 0, resyncs: 0, gone: false,
         });
         changed = true;
       }
@@ -309,7 +324,17 @@ export class LiveBinding {
     for (const listener of [...this.endListeners]) listener(session);
     // The last window collected at the stop may not have reached the stream: one catch-up from
     // each model's cursor (the agent keeps a stopped session's models readable for a while).
-    if (session && !this.closed) void this.load();
+    if (session && !this.closed) void this.catchUp(CATCH_UP_TRIES);
+  }
+
+  private async catchUp(tries: number): Promise<void> {
+    await this.load();
+    if (!this.anyGone || tries <= 1 || this.closed) return;
+    await new Promise<void>((resolve) => {
+      this.reopenTimer = setTimeout(resolve, CATCH_UP_RETRY_MS);
+    });
+    this.reopenTimer = null;
+    if (!this.closed) await this.catchUp(tries - 1);
   }
 
   private async streamClosed(): Promise<void> {
