@@ -87,7 +87,7 @@ describe('time series chart', () => {
     const m = new TimeseriesLive();
     m.apply(view(1, 1, { cpu0: [0.2, 0.4, null, 0.6, 0.8], cpu1: [1, 1, 1, 1, 1], cpu2: [0, 0, 0, 0, 0] }));
     const ctx = new LineContext();
-    const { stats, layout } = renderTimeseries(ctx, { data: m, width: 600, height: 200, hidden: new Set(['cpu2']), selection: null, brush: null, hover: null, unit: 'threads' });
+    const { stats, layout } = renderTimeseries(ctx, { data: m, width: 600, height: 200, hidden: new Set(['cpu2']), selection: null, brush: null, unit: 'threads' });
     expect(stats.series).toBe(2);
     expect(stats.points).toBe(9);
     const lines = ctx.strokes.filter((s) => s.color === '#4e79a7' || s.color === '#f28e2b');
@@ -102,7 +102,7 @@ describe('time series chart', () => {
     const values = Array.from({ length: 20_000 }, (_, i) => (i === 12_345 ? 50 : i % 7));
     m.apply(view(1, 1, { s: values }));
     const ctx = new LineContext();
-    const { stats, layout } = renderTimeseries(ctx, { data: m, width: 462, height: 200, hidden: new Set(), selection: null, brush: null, hover: null, unit: '' });
+    const { stats, layout } = renderTimeseries(ctx, { data: m, width: 462, height: 200, hidden: new Set(), selection: null, brush: null, unit: '' });
     expect(layout.width).toBe(400);
     expect(stats.points).toBeLessThanOrEqual(4 * 401);
     // The scale reaches the peak (50 → a round 60).

@@ -1,5 +1,5 @@
 import { ApiClient, ApiError } from '../api/client';
-import { benchTimeline } from '../bench';
+import { benchTimeline, benchTimeseries } from '../bench';
 import type { ModelInfo, ProcessFilterRequest, ProcessInfo, Session, StartSessionRequest } from '../api/types';
 import { LiveBinding } from '../live/binding';
 import type { LiveModel } from '../live/live-model';
@@ -283,7 +283,7 @@ export function startApp(root: HTMLElement): void {
     if (search !== window.location.search) history.replaceState(null, '', `${window.location.pathname}${search}${window.location.hash}`);
   }
 
-  hooks['bench'] = { timeline: benchTimeline };
+  hooks['bench'] = { timeline: benchTimeline, timeseries: benchTimeseries };
   hooks['app'] = {
     view: () => viewState(),
     open: () => workspace.open.slice(),

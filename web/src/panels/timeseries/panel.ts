@@ -1,5 +1,7 @@
 import { seriesStats, TimeseriesLive, type TimeseriesData } from '../../model/timeseries-live';
-import { renderTimeseries, seriesColor, windowAt, type TimeseriesDrawStats, type TimeseriesLayout } from '../../render/timeseries-renderer';
+import {
+  renderTimeseries, renderTimeseriesHover, seriesColor, windowAt, type TimeseriesDrawStats, type TimeseriesLayout,
+} from '../../render/timeseries-renderer';
 import { h, setText } from '../../ui/dom';
 import { formatCount, formatMeasure, formatTime, normalizeUnit } from '../../ui/format';
 import { RangeChip } from '../../ui/range-chip';
@@ -35,6 +37,9 @@ class TimeseriesPanel implements Panel {
   private drag: { x0: number; x1: number; moved: boolean } | null = null;
   private hover: number | null = null;
   private legendKey = '';
+  /** The chart without the hover marks, to put back under them (hovering draws no line again). */
+  private readonly base = document.createElement('canvas');
+  private baseKey = '';
   private visible = true;
   private pending = 0;
   private readonly unsubscribe: (() => void)[] = [];
@@ -152,20 +157,36 @@ class TimeseriesPanel implements Panel {
       this.canvas.style.height = `${height}px`;
     }
     const ctx = this.canvas.getContext('2d');
-    if (!ctx) return;
-    const t = performance.now();
+    const baseCtx = this.base.getContext('2d');
+    if (!ctx || !baseCtx) return;
     const layoutNow = this.layout;
     const brush = this.drag?.moved && layoutNow ? this.timesOf(this.drag.x0, this.drag.x1, layoutNow) : null;
-    const { stats, layout } = renderTimeseries(ctx, {
-      data, width, height, dpr, hidden: this.hidden, selection: this.ctx.selection.range, brush, hover: this.hover, unit: this.unit(),
-    });
-    this.drawMs = performance.now() - t;
-    this.layout = n > 0 ? layout : null;
-    this.drawn = stats;
+    const r = this.ctx.selection.range;
+    const key = `${this.ctx.model.revision}:${this.canvas.width}x${this.canvas.height}:${[...this.hidden].join(',')}:${r?.t0}-${r?.t1}:${brush?.t0}-${brush?.t1}`;
+    if (key !== this.baseKey) {
+      this.baseKey = key;
+      if (this.base.width !== this.canvas.width || this.base.height !== this.canvas.height) {
+        this.base.width = this.canvas.width;
+        this.base.height = this.canvas.height;
+      }
+      const t = performance.now();
+      const { stats, layout } = renderTimeseries(baseCtx, { data, width, height, dpr, hidden: this.hidden, selection: r, brush, unit: this.unit() });
+      this.drawMs = performance.now() - t;
+      this.layout = n > 0 ? layout : null;
+      this.drawn = stats;
+    }
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(this.base, 0, 0);
+    if (this.hover !== null && this.layout) {
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      renderTimeseriesHover(ctx, data, this.layout, this.hidden, this.hover);
+    }
+    const stats = this.drawn!;
     const d = this.canvas.dataset;
     d['windows'] = String(n);
     d['series'] = String(stats.series);
     d['points'] = String(stats.points);
+    d['drawMs'] = this.drawMs.toFixed(1);
   }
 
   private renderLegend(): void {
