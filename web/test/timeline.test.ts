@@ -219,3 +219,19 @@ describe('timeline: what is drawn, CPU tracks, wakeups', () => {
     expect(wokenByInterrupt({ pid: 8, tid: 8, name: 'waker' })).toBe(false);
   });
 });
+
+describe('timeline: slices that overlap', () => {
+  it('end a slice at the next one\'s start, so that nothing is drawn or counted twice', () => {
+    // An agent that applied a wakeup after later switches: a runnable slice running over the next ones.
+    const window: TimelineWindow = {
+      kind: 'window', t0: 0, t1: 1e9, px: 1000, strings: ['running', 'runnable', 'sleeping'],
+      tracks: [{ id: 't1', slices: { starts: [0, 10e6, 11e6, 30e6], durations: [10e6, 100e6, 19e6, 70e6], states: [0, 1, 0, 2], labels: [-1, -1, -1, -1], cpus: [0, -1, 0, -1], merged: [1, 1, 1, 1], links: [null, null, null, null] } }],
+    };
+    const rows = [{ id: 't1', label: 'w', detail: '' }];
+    const stats = renderTimeline(new CountingCanvas(), {
+      data: window, width: 1170, height: 50, labelWidth: 170, axisHeight: 24, rowHeight: 26, viewport: { t0: 0, t1: 100e6 },
+      rows, rowIndex: new Map([['t1', 0]]), scrollY: 0, selection: null, highlight: null, highlightTrack: null, end: null, totals: true,
+    });
+    expect(stats.totals?.['t1']).toEqual({ running: 29e6, runnable: 1e6, sleeping: 70e6 });
+  });
+});

@@ -240,15 +240,19 @@ export function renderTimeline(ctx: TimelineCanvas, input: TimelineRenderInput):
       for (let i = lo; i < n; i++) {
         const start = starts[i]!;
         if (start > viewport.t1) break;
+        // Slices of a track do not overlap (docs/api.md); one that runs past the next one's start
+        // ends there, so that no state is drawn, or counted, twice.
+        let duration = durations[i]!;
+        if (i + 1 < n && start + duration > starts[i + 1]! && starts[i + 1]! >= start) duration = starts[i + 1]! - start;
         let x0 = plotX + (start - viewport.t0) * k;
-        let x1 = x0 + durations[i]! * k;
+        let x1 = x0 + duration * k;
         if (x0 < left) x0 = left;
         if (x1 > right) x1 = right;
         const st = states[i]!;
         const state = byThread && sliceLabels[i]! >= 0 ? ns + sliceLabels[i]! : st;
         stats.slices++;
         if (totals) {
-          const end = start + durations[i]!;
+          const end = start + duration;
           const covered = Math.min(end, viewport.t1) - Math.max(start, viewport.t0);
           if (covered > 0) perState[st] = perState[st]! + covered;
         }

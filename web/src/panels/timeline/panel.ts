@@ -78,6 +78,11 @@ class TimelinePanel implements Panel {
 
   private viewport: Viewport | null = null;
   private live = true;
+  /**
+   * In live mode, how wide the view is: the last 10 s (`initial`, until the person zooms), the
+   * span the person chose (`chosen`), or everything, growing with the history (`all`).
+   */
+  private spanMode: 'initial' | 'chosen' | 'all' = 'initial';
   private scrollY = 0;
   private rows: TimelineRow[] = [];
   private tracks: TimelineTrack[] = [];
@@ -158,6 +163,7 @@ class TimelinePanel implements Panel {
           waker: this.detail.slice?.waker ?? null, wakerTrack: this.detail.slice?.waker ? this.wakerTrack(this.detail.link, this.detail.slice.waker) : null,
         } : null,
         highlightTrack: this.highlightTrack, drawn: this.stats, capped: this.summary()?.capped ?? 0, dropped: this.summary()?.dropped ?? 0,
+        end: this.summary()?.end ?? null, held: this.held ? { t0: this.held.t0, t1: this.held.t1, px: this.held.px } : null,
       }),
       /** The tracks in row order: id, kind, name, pid, tid. */
       tracks: () => this.tracks.map((t) => ({ id: t.id, kind: t.kind, name: t.name, process: t.process ?? '', pid: t.pid ?? -1, tid: t.tid ?? -1 })),
@@ -175,7 +181,18 @@ class TimelinePanel implements Panel {
         }
         return out;
       },
-      setViewport: (t0: number, t1: number) => this.setViewport({ t0, t1 }, false),
+      /** Times of the held answer's instants (CPU samples) of a track within the view. */
+      instants: (track: string): number[] => {
+        const v = this.viewport;
+        const times = this.data?.tracks.find((t) => t.id === track)?.instants?.times ?? [];
+        return v ? times.filter((t) => t >= v.t0 && t <= v.t1) : [];
+      },
+      setViewport: (t0: number, t1: number) => {
+        this.spanMode = 'chosen';
+        this.setViewport({ t0, t1 }, false);
+      },
+      /** Opens the details of the slice of `track` at time t, as a click does; resolves with them. */
+      detailAt: (track: string, t: number): Promise<TimelineSliceDetail | null> => this.openDetail(track, Math.round(t)),
       /** Filters the tracks as the filter box does. */
       filter: (text: string) => {
         this.filterInput.value = text;
@@ -240,9 +257,12 @@ class TimelinePanel implements Panel {
       kind: t.kind,
     }));
     this.rowIndex = new Map(this.rows.map((r, i) => [r.id, i]));
+    // Where the panel sizes itself (the overview's top area), it is as tall as its tracks.
+    this.wrap.style.setProperty('--tl-content', `${AXIS_H + Math.max(this.rows.length, 3) * ROW_H + 4}px`);
     if (s) {
       const b = this.bounds();
       if (!this.viewport) this.viewport = clampViewport({ t0: b.end - INITIAL_SPAN_NS, t1: b.end }, b);
+      else if (this.live && this.spanMode !== 'chosen') this.viewport = clampViewport({ t0: this.spanMode === 'all' ? b.start : b.end - INITIAL_SPAN_NS, t1: b.end }, b);
       else if (this.live) this.viewport = followLive(this.viewport, b);
     }
     const notes: string[] = [];
@@ -254,8 +274,13 @@ class TimelinePanel implements Panel {
     this.notice.hidden = notes.length === 0;
     this.notice.dataset['capped'] = String(s?.capped ?? 0);
     setText(this.notice, notes.join(' '));
-    setText(this.status, s ? `${this.rows.length} of ${s.tracks.length} tracks · ${formatCount(s.slices)} slices held` : 'Waiting for data…');
+    this.renderStatus();
     this.invalidate(true, fromModel);
+  }
+
+  private renderStatus(): void {
+    const s = this.summary();
+    setText(this.status, s ? `${this.rows.length} of ${s.tracks.length} tracks · ${formatCount(s.slices)} slices held` : 'Waiting for data…');
   }
 
   private setViewport(v: Viewport, keepLive: boolean): void {
@@ -280,11 +305,13 @@ class TimelinePanel implements Panel {
     const v = this.viewport;
     if (!v) return;
     const anchor = this.live ? v.t1 : (v.t0 + v.t1) / 2;
+    this.spanMode = 'chosen';
     this.setViewport(zoomAt(v, factor, anchor, this.bounds()), this.live);
     if (this.live) this.viewport = followLive(this.viewport!, this.bounds());
   }
 
   private showAll(): void {
+    this.spanMode = 'all';
     const b = this.bounds();
     this.setViewport({ t0: b.start, t1: b.end }, true);
     this.setLive(true);
@@ -354,6 +381,7 @@ class TimelinePanel implements Panel {
       this.inflight = null;
       this.data = data;
       this.answers++;
+      this.renderStatus();
       this.held = { ...w, tracks: trackKey };
       this.heldRevision = revision;
       this.invalidate(false);
@@ -452,6 +480,7 @@ class TimelinePanel implements Panel {
     const factor = Math.exp(e.deltaY * scale * 0.0015);
     const anchor = this.timeAtX(e.clientX);
     const next = zoomAt(v, factor, anchor, this.bounds());
+    this.spanMode = 'chosen';
     // Zooming about the live edge keeps following it; anywhere else it pauses.
     this.setViewport(next, this.live && atLiveEdge(next, this.bounds()));
   }
@@ -537,10 +566,10 @@ class TimelinePanel implements Panel {
     const row = this.rows[r];
     if (!row || e.clientX - this.canvas.getBoundingClientRect().left < LABEL_W) return;
     const at = Math.max(0, Math.round(this.timeAtX(e.clientX)));
-    this.openDetail(row.id, at);
+    void this.openDetail(row.id, at);
   }
 
-  private openDetail(track: string, at: number): void {
+  private openDetail(track: string, at: number): Promise<TimelineSliceDetail | null> {
     // The link of the slice (from the window data) names the waker's track for the jump.
     const v = this.viewport!;
     const i = sliceAt(this.data, track, at, (3 * (v.t1 - v.t0)) / this.plotWidth());
@@ -553,15 +582,17 @@ class TimelinePanel implements Panel {
     this.detailAbort = controller;
     this.renderDetail();
     this.invalidate(false);
-    this.ctx.query<TimelineSliceDetail>({ track, at: queryAt }, controller.signal).then((slice) => {
-      if (controller !== this.detailAbort || !this.detail) return;
+    return this.ctx.query<TimelineSliceDetail>({ track, at: queryAt }, controller.signal).then((slice) => {
+      if (controller !== this.detailAbort || !this.detail) return null;
       this.detail.slice = slice;
       this.renderDetail();
       this.invalidate(false);
+      return slice;
     }, (err: unknown) => {
-      if (controller !== this.detailAbort || !this.detail) return;
+      if (controller !== this.detailAbort || !this.detail) return null;
       this.detail.error = err instanceof Error ? err.message : String(err);
       this.renderDetail();
+      return null;
     });
   }
 
@@ -673,8 +704,20 @@ function isKernelFrame(f: StackFrame): boolean {
 
 function stackList(stack: StackFrame[] | undefined, testid: string, empty: string): HTMLElement {
   if (!stack || stack.length === 0) return h('p', { class: 'muted', 'data-testid': testid }, empty);
-  // Root first on the wire; the innermost frame is what one reads first. Kernel frames are muted.
-  return h('ol', { class: 'tl-stack', 'data-testid': testid, reversed: true },
-    ...stack.slice().reverse().map((f) => h('li', { title: f.module ?? '', class: isKernelFrame(f) ? 'kernel' : 'user' },
-      h('code', {}, f.name), f.module ? h('span', { class: 'muted' }, ` ${f.module}`) : null)));
+  // Root first on the wire; the innermost frame is what one reads first. The kernel's frames (the
+  // innermost, for a block) fold into one line that opens: the user frames say where the code was.
+  const frames = stack.slice().reverse();
+  const item = (f: StackFrame): HTMLElement => h('li', { title: f.module ?? '', class: isKernelFrame(f) ? 'kernel' : 'user' },
+    h('code', {}, f.name), f.module ? h('span', { class: 'muted' }, ` ${f.module}`) : null);
+  let k = 0;
+  while (k < frames.length && isKernelFrame(frames[k]!)) k++;
+  const list = h('ol', { class: 'tl-stack', reversed: true, start: frames.length - k }, ...frames.slice(k).map(item));
+  if (k < 2) return h('ol', { class: 'tl-stack', 'data-testid': testid, reversed: true }, ...frames.map(item));
+  const kernel = frames.slice(0, k);
+  return h('div', { 'data-testid': testid, class: 'tl-stack-wrap' },
+    h('details', { class: 'tl-kernel' },
+      // Named by the innermost frame that is not the scheduler's own (do_nanosleep, anon_pipe_read).
+      h('summary', {}, `${k} kernel frames, in `, h('code', {}, kernel.find((f) => !/sched|switch|^__/.test(f.name))?.name ?? kernel[0]!.name), ' …'),
+      h('ol', { class: 'tl-stack', reversed: true, start: frames.length }, ...kernel.map(item))),
+    list);
 }
