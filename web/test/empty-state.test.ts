@@ -32,6 +32,15 @@ describe('what an empty flame graph says', () => {
       'No samples after 4 windows: pid 4242 did not run on a CPU — the process is idle. Choose a busier process or all processes; a kernel thread has no user stacks.');
   });
 
+  it('says when the sampling probe never ran: no process is sampled, the target is not idle', () => {
+    const silent = { ...workload, elapsedSeconds: 6.1, sources: [{ id: 'cpu', title: 'CPU', layer: 'cpu', implicit: false, options: {}, mechanisms: [], counters: [{ name: 'bpf.runs', value: 0, kind: 'info' }] }] };
+    expect(emptyStateMessage(input({ session: silent, sources: ['cpu'] }))).toBe(
+      'No samples after 6 windows: the cpu source\'s probe has not run once (bpf.runs 0) — the kernel delivers no sampling events on this machine, for any process. The other sources are not affected.');
+    // A probe that ran: the usual idle hint.
+    const ran = { ...silent, sources: [{ ...silent.sources[0]!, counters: [{ name: 'bpf.runs', value: 5, kind: 'info' }] }] };
+    expect(emptyStateMessage(input({ session: ran, sources: ['cpu'] }))).toMatch(/did not run on a CPU/);
+  });
+
   it('says a kernel thread has no user stacks', () => {
     const s = session('s1', [], { filter: { pids: [2], cgroup: null, comm: null, description: 'pid 2' } });
     expect(emptyStateMessage(input({ session: s, processes: [kthread] }))).toMatch(/^No samples yet: pid 2 \(kthreadd\) is a kernel thread\. Kernel threads have no user stacks/);

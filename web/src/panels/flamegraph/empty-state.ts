@@ -15,6 +15,8 @@ export interface EmptyStateInput {
   unit: string;
   /** What is known about the filter's processes (to recognise kernel threads). */
   processes: readonly ProcessInfo[];
+  /** The sources the model is made from (their counters tell a probe that never fired). */
+  sources?: readonly string[];
 }
 
 /**
@@ -45,6 +47,13 @@ export function emptyStateMessage(input: EmptyStateInput): string | null {
   if (windowsSeen === 0 && s.state !== 'running') return 'Starting…';
   if (windowsSeen === 0) return `Waiting for the first window (every ${s.windowSeconds} s)…`;
 
+  // A sampling probe that never ran samples nothing of any process: not the target's fault.
+  const silent = (s.sources ?? []).filter((src) => (input.sources ?? []).includes(src.id)
+    && src.counters.some((c) => c.name === 'bpf.runs' && c.value === 0));
+  if (what === 'samples' && silent.length > 0 && windowsSeen >= IDLE_HINT_WINDOWS) {
+    return `No samples after ${windowsSeen} windows: the ${silent.map((x) => x.id).join(', ')} source's probe has not run once (bpf.runs 0) — `
+      + 'the kernel delivers no sampling events on this machine, for any process. The other sources are not affected.';
+  }
   const kernelThreads = input.processes.filter((p) => pids.includes(p.pid) && isKernelThread(p));
   if (kernelThreads.length > 0) {
     const names = kernelThreads.map((p) => `pid ${p.pid} (${p.name})`).join(', ');
