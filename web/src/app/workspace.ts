@@ -283,6 +283,8 @@ export class Workspace {
     }
     this.active = key;
     this.renderLayout();
+    // In the overview the tab group is below the fold more often than not: show it whole.
+    if (this.layout === 'overview') this.tabBox.scrollIntoView?.({ block: 'nearest' });
     this.hooks.changed();
   }
 

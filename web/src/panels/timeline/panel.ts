@@ -151,6 +151,9 @@ class TimelinePanel implements Panel {
     document.addEventListener('visibilitychange', this.onVisibility);
     this.resizes.observe(this.wrap);
     this.unsubscribe.push(
+      ctx.onSessionChange((session) => {
+        if (session.state === 'stopped' && this.liveButton.textContent?.startsWith('Live')) this.setLive(this.live);
+      }),
       ctx.onModelChange(() => this.onTracks(true)),
       ctx.selection.subscribe(() => this.invalidate(false)),
     );
@@ -219,6 +222,7 @@ class TimelinePanel implements Panel {
       },
     });
     this.onTracks();
+    if (ctx.session()?.state === 'stopped') this.setLive(this.live);
   }
 
   setVisible(visible: boolean): void {
@@ -295,6 +299,11 @@ class TimelinePanel implements Panel {
     this.liveButton.setAttribute('aria-pressed', String(live));
     setText(this.liveButton, live ? 'Live' : 'Live ▶');
     this.liveButton.title = live ? 'Following the newest data; scroll back to pause' : 'Paused: click to follow the newest data';
+    if (this.ctx.session()?.state === 'stopped') {
+      // A stopped session does not grow: the button shows its end.
+      setText(this.liveButton, live ? 'End' : 'End ▶');
+      this.liveButton.title = 'The session has stopped: show the end of what it recorded';
+    }
     if (live && this.viewport) {
       this.viewport = followLive(this.viewport, this.bounds());
       this.invalidate(true);
