@@ -38,9 +38,10 @@ export function syntheticTimeline(slices: number, tracks: number): { window: Tim
 
 /**
  * Draws `slices` synthetic slices in `tracks` rows on a real canvas `runs` times (pixels read back
- * each time, so rasterising counts); `height` 0 makes every row visible. Times in ms.
+ * each time, so rasterising counts); `height` 0 makes every row visible; `totals` counts the time
+ * per state drawn, as the panel does. Times in ms.
  */
-export function benchTimeline(slices = 100_000, tracks = 100, width = 1600, runs = 7, height = 0): Record<string, number> {
+export function benchTimeline(slices = 100_000, tracks = 100, width = 1600, runs = 7, height = 0, totals = true): Record<string, number> {
   const { window, rows } = syntheticTimeline(slices, tracks);
   const rowHeight = 26;
   if (height <= 0) height = 24 + rowHeight * tracks;
@@ -56,7 +57,7 @@ export function benchTimeline(slices = 100_000, tracks = 100, width = 1600, runs
     const t0 = performance.now();
     drawn = renderTimeline(ctx, {
       data: window, width, height, labelWidth: 170, axisHeight: 24, rowHeight, viewport: { t0: 0, t1: 10e9 }, rows, rowIndex,
-      scrollY: 0, selection: null, highlight: null, highlightTrack: null, end: null,
+      scrollY: 0, selection: null, highlight: null, highlightTrack: null, end: null, totals,
     });
     ctx.getImageData(0, 0, 1, 1);
     times.push(performance.now() - t0);
