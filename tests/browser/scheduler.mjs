@@ -29,7 +29,6 @@ const RUNQLEN = 'sched.runqlen';
 /** The timeline panel's hook, evaluated in the page. */
 const timeline = (page, fn, arg) => page.evaluate(([body, a]) => {
   const hook = window.__systemscope.panels['threads.timeline'];
-  // eslint-disable-next-line no-new-func
   return new Function('tl', 'arg', body)(hook, a);
 }, [fn, arg]);
 

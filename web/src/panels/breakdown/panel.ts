@@ -129,7 +129,7 @@ class BreakdownPanel implements Panel {
   }
 
   private onModel(): void {
-    if (!this.ctx.selection.range && !this.liveView() && this.visible && !this.requery) {
+    if (!this.ctx.selection.range && !this.liveView() && this.visible && !document.hidden && !this.requery) {
       // Everything retained grows with the session: ask again, at most every few seconds.
       this.requery = setTimeout(() => {
         this.requery = null;
