@@ -39,6 +39,9 @@ describe('what an empty flame graph says', () => {
     // A probe that ran: the usual idle hint.
     const ran = { ...silent, sources: [{ ...silent.sources[0]!, counters: [{ name: 'bpf.runs', value: 5, kind: 'info' }] }] };
     expect(emptyStateMessage(input({ session: ran, sources: ['cpu'] }))).toMatch(/did not run on a CPU/);
+    // On a kernel thread both are said.
+    const onKthread = { ...silent, filter: { pids: [2], cgroup: null, comm: null, description: 'pid 2' } };
+    expect(emptyStateMessage(input({ session: onKthread, sources: ['cpu'], processes: [kthread] }))).toMatch(/bpf.runs 0.*Besides, pid 2 \(kthreadd\) is a kernel thread\. Kernel threads have no user stacks/);
   });
 
   it('says a kernel thread has no user stacks', () => {

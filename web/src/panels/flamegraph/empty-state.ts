@@ -47,19 +47,19 @@ export function emptyStateMessage(input: EmptyStateInput): string | null {
   if (windowsSeen === 0 && s.state !== 'running') return 'Starting…';
   if (windowsSeen === 0) return `Waiting for the first window (every ${s.windowSeconds} s)…`;
 
+  const kernelThreads = input.processes.filter((p) => pids.includes(p.pid) && isKernelThread(p));
+  const kernelNote = kernelThreads.length === 0 ? '' : `${kernelThreads.map((p) => `pid ${p.pid} (${p.name})`).join(', ')} `
+    + `${kernelThreads.length > 1 ? 'are kernel threads' : 'is a kernel thread'}. Kernel threads have no user stacks and are mostly asleep: `
+    + 'only their kernel stacks appear, while they run.';
   // A sampling probe that never ran samples nothing of any process: not the target's fault.
   const silent = (s.sources ?? []).filter((src) => (input.sources ?? []).includes(src.id)
+    && src.counters.some((c) => c.name === 'bpf.ns_per_run' || c.name === 'bpf.runs')
     && src.counters.some((c) => c.name === 'bpf.runs' && c.value === 0));
   if (what === 'samples' && silent.length > 0 && windowsSeen >= IDLE_HINT_WINDOWS) {
     return `No samples after ${windowsSeen} windows: the ${silent.map((x) => x.id).join(', ')} source's probe has not run once (bpf.runs 0) — `
-      + 'the kernel delivers no sampling events on this machine, for any process. The other sources are not affected.';
+      + `the kernel delivers no sampling events on this machine, for any process. The other sources are not affected.${kernelNote ? ` Besides, ${kernelNote}` : ''}`;
   }
-  const kernelThreads = input.processes.filter((p) => pids.includes(p.pid) && isKernelThread(p));
-  if (kernelThreads.length > 0) {
-    const names = kernelThreads.map((p) => `pid ${p.pid} (${p.name})`).join(', ');
-    return `No ${what} yet: ${names} ${kernelThreads.length > 1 ? 'are kernel threads' : 'is a kernel thread'}. `
-      + 'Kernel threads have no user stacks and are mostly asleep: only their kernel stacks appear, while they run.';
-  }
+  if (kernelThreads.length > 0) return `No ${what} yet: ${kernelNote}`;
   const filtered = pids.length > 0 || !!s.filter?.comm || !!s.filter?.cgroup;
   const idleWindows = Math.max(input.trailingEmpty, windowsSeen);
   if (idleWindows >= IDLE_HINT_WINDOWS && filtered) {
