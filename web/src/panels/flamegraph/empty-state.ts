@@ -53,7 +53,6 @@ export function emptyStateMessage(input: EmptyStateInput): string | null {
     + 'only their kernel stacks appear, while they run.';
   // A sampling probe that never ran samples nothing of any process: not the target's fault.
   const silent = (s.sources ?? []).filter((src) => (input.sources ?? []).includes(src.id)
-    && src.counters.some((c) => c.name === 'bpf.ns_per_run' || c.name === 'bpf.runs')
     && src.counters.some((c) => c.name === 'bpf.runs' && c.value === 0));
   if (what === 'samples' && silent.length > 0 && windowsSeen >= IDLE_HINT_WINDOWS) {
     return `No samples after ${windowsSeen} windows: the ${silent.map((x) => x.id).join(', ')} source's probe has not run once (bpf.runs 0) — `
