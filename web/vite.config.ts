@@ -11,9 +11,10 @@ export default defineConfig({
     sourcemap: false,
     reportCompressedSize: true,
   },
-  // `npm run dev`: the page from Vite, the API from an agent on the default address (`make run`).
+  // `npm run dev`: the page from Vite, the API from an agent on the default address (`make run`), or
+  // the one SYSTEMSCOPE_AGENT names (http://127.0.0.1:7171).
   server: {
-    proxy: { '/api': { target: 'http://127.0.0.1:7070', changeOrigin: false } },
+    proxy: { '/api': { target: process.env['SYSTEMSCOPE_AGENT'] ?? 'http://127.0.0.1:7070', changeOrigin: false } },
   },
   test: {
     environment: 'node',

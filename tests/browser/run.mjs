@@ -9,124 +9,23 @@
 // workload shows its hot function; a brushed range on the time strip redraws the graph for that
 // range; two panels sit side by side; a reload comes back to the same view from the URL; a tab
 // closed without Stop leaves a session that another tab lists and stops, or that ends by its lease.
+// The scheduler layer's test (thread timeline, off-CPU and on-CPU flame graphs, wakers, time series)
+// is in scheduler.mjs, run after these. BROWSER_TESTS=cpu,token,scheduler runs some of them.
 // Screenshots and measurements go to tests/artifacts/. Everything it starts is stopped on the way
 // out, failed or not.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium } from 'playwright-core';
+import {
+  ARTIFACTS, buildC, chosen, helpers, openPage, startAgent, startProgram, state, step, stopProcess, waitFor,
+} from './lib.mjs';
+import { schedulerTest } from './scheduler.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const ARTIFACTS = join(ROOT, 'tests/artifacts');
-const BINARY = process.env.SYSTEMSCOPE_BINARY;
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const HOT = 'browser_test_hot_function';
 const WORKLOAD_SECONDS = 120;
-
-const state = { work: '', agents: [], workload: null, workloads: [], context: null, page: null, logs: [], failed: false };
-
-/**
- * Runs one step as a subtest and stops the run at the first failure (later steps build on earlier
- * ones), leaving a full-page screenshot of the moment it failed.
- */
-async function step(t, name, fn) {
-  let error = null;
-  await t.test(name, async () => {
-    try {
-      await fn();
-    } catch (e) {
-      error = e;
-      throw e;
-    }
-  });
-  if (error) {
-    state.failed = true;
-    await state.page?.screenshot({ path: join(ARTIFACTS, 'ui-failure.png'), fullPage: true }).catch(() => {});
-    throw new Error(`step failed: ${name}`);
-  }
-}
-
-/** Polls `probe` until it returns a truthy value; fails with `what` after `timeoutMs`. */
-async function waitFor(what, probe, timeoutMs, intervalMs = 200) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      last = await probe();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    }
-    await sleep(intervalMs);
-  }
-}
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-/** Stops a child process: SIGTERM, then SIGKILL if it lingers. */
-async function stopProcess(child, name) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const done = await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]);
-  if (!done) {
-    console.log(`# ${name} ignored SIGTERM; killing it`);
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
-
-/** Starts `systemscope serve` on a free port of `host` and waits until /api/health answers. */
-async function startAgent(host, extraArgs, logName, token = null) {
-  const port = await freePort();
-  const health = `http://127.0.0.1:${port}/api/health`;
-  // Output goes straight to a file: the log is kept whatever happens to this script.
-  const log = openSync(join(ARTIFACTS, logName), 'w');
-  const child = spawn(BINARY, ['serve', '--listen', `${host}:${port}`, ...extraArgs], { stdio: ['ignore', log, log] });
-  closeSync(log);
-  state.agents.push(child);
-  const exit = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
-  await waitFor('the agent to answer /api/health', async () => {
-    if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}; see tests/artifacts/${logName}`);
-    const r = await fetch(health, token ? { headers: { Authorization: `Bearer ${token}` } } : undefined);
-    return r.ok && (await r.json()).status === 'ok';
-  }, 20_000);
-  return { child, port, base: `http://127.0.0.1:${port}`, exit };
-}
-
-/** Debian's chromium through playwright-core, with a fresh profile directory. */
-async function ensureBrowser() {
-  if (state.context) return state.context;
-  state.context = await chromium.launchPersistentContext(join(state.work, 'chromium-profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1400, height: 900 },
-    deviceScaleFactor: 1,
-  });
-  return state.context;
-}
 
 const WORKLOAD_C = `
 #include <stdio.h>
@@ -157,76 +56,13 @@ int main(int argc, char **argv) {
 }
 `;
 
-before(async () => {
-  assert.ok(BINARY, 'SYSTEMSCOPE_BINARY must name the agent binary (e.g. SYSTEMSCOPE_BINARY=$PWD/out/systemscope)');
-  assert.ok(existsSync(BINARY), `SYSTEMSCOPE_BINARY=${BINARY} does not exist: run 'make build'`);
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
-  mkdirSync(ARTIFACTS, { recursive: true });
-  rmSync(join(ARTIFACTS, 'ui-failure.png'), { force: true });
-  state.work = mkdtempSync(join(tmpdir(), 'systemscope-browser-'));
-});
-
-after(async () => {
-  await state.context?.close().catch(() => {});
-  for (const agent of state.agents) await stopProcess(agent, 'agent');
-  await stopProcess(state.workload, 'workload');
-  for (const w of state.workloads) await stopProcess(w, 'workload');
-  if (state.work) rmSync(state.work, { recursive: true, force: true });
-});
-
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
-    // Synchronous best effort: children die with us rather than outlive the run.
-    for (const child of [...state.agents, state.workload, ...state.workloads]) child?.kill('SIGKILL');
-    process.exit(130);
-  });
-}
 
 /** Builds the workload (once) and starts one that runs `seconds`. */
 function startWorkload(seconds) {
-  const source = join(state.work, 'browser_workload.c');
-  const exe = join(state.work, 'browser_workload');
-  if (!existsSync(exe)) {
-    writeFileSync(source, WORKLOAD_C);
-    const cc = spawnSync('gcc', ['-O1', '-fno-omit-frame-pointer', '-g', '-o', exe, source], { encoding: 'utf8' });
-    assert.equal(cc.status, 0, `gcc failed: ${cc.stderr}`);
-  }
-  const child = spawn(exe, [String(seconds)], { stdio: 'ignore' });
-  assert.ok(child.pid > 0, 'workload did not start');
-  state.workloads.push(child);
-  return child;
+  return startProgram(buildC('browser_workload', { text: WORKLOAD_C }), [seconds]);
 }
 
-/** A page with its errors collected and a log of the API requests it makes. */
-async function openPage(url) {
-  await ensureBrowser();
-  const page = await state.context.newPage();
-  state.page = page;
-  page.errors = [];
-  page.requests = [];
-  page.on('pageerror', (e) => page.errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') state.logs.push(m.text());
-  });
-  page.on('request', (r) => {
-    const u = new URL(r.url());
-    if (u.pathname.startsWith('/api/')) page.requests.push({ at: Date.now(), method: r.method(), path: u.pathname, query: u.searchParams });
-  });
-  if (url) await page.goto(url);
-  return page;
-}
-
-const helpers = (page) => {
-  const byId = (id) => page.getByTestId(id, { exact: true });
-  const panel = (key) => page.locator(`[data-panel="${key}"]`);
-  const inPanel = (key, id) => panel(key).getByTestId(id, { exact: true });
-  const text = async (locator) => ((await locator.textContent()) ?? '').trim();
-  const attr = (locator, name) => locator.getAttribute(name);
-  const requestsTo = (pathPart, since = 0) => page.requests.filter((r) => r.at >= since && r.path.includes(pathPart));
-  return { byId, panel, inPanel, text, attr, requestsTo };
-};
-
-test('a workspace on a live CPU session, in the browser', { timeout: 360_000 }, async (t) => {
+test('a workspace on a live CPU session, in the browser', { timeout: 360_000, skip: !chosen('cpu') }, async (t) => {
   state.workload = startWorkload(WORKLOAD_SECONDS);
   const pid = state.workload.pid;
   const { child: agent, base, exit: agentExit } = await startAgent('127.0.0.1', [], 'agent.log');
@@ -612,7 +448,7 @@ test('a workspace on a live CPU session, in the browser', { timeout: 360_000 }, 
   console.log(`# agent exit after SIGTERM: ${JSON.stringify(await agentExit)}`);
 });
 
-test('with a token: the page passes ?token= on to the API and the live stream', { timeout: 90_000 }, async (t) => {
+test('with a token: the page passes ?token= on to the API and the live stream', { timeout: 90_000, skip: !chosen('token') }, async (t) => {
   // Beyond loopback the agent wants a token on every /api request. The page is opened with
   // ?token=… and must send it as a bearer header on fetches and as ?token= on the EventSource.
   const token = `browser-test-${process.pid}-${Date.now()}-token`;
@@ -645,3 +481,6 @@ test('with a token: the page passes ?token= on to the API and the live stream', 
   await page.close();
   await stopProcess(agent, 'agent');
 });
+
+// The scheduler layer's test (a module of its own), after these.
+schedulerTest();

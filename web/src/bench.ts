@@ -1,5 +1,7 @@
 import type { TimelineWindow } from './api/types';
+import { TimeseriesLive } from './model/timeseries-live';
 import { renderTimeline, type TimelineRow } from './render/timeline-renderer';
+import { renderTimeseries } from './render/timeseries-renderer';
 
 /**
  * A deterministic timeline window for measurements: `tracks` threads sharing `slices` slices over
@@ -36,9 +38,10 @@ export function syntheticTimeline(slices: number, tracks: number): { window: Tim
 
 /**
  * Draws `slices` synthetic slices in `tracks` rows on a real canvas `runs` times (pixels read back
- * each time, so rasterising counts); `height` 0 makes every row visible. Times in ms.
+ * each time, so rasterising counts); `height` 0 makes every row visible; `totals` counts the time
+ * per state drawn, as the panel does. Times in ms.
  */
-export function benchTimeline(slices = 100_000, tracks = 100, width = 1600, runs = 7, height = 0): Record<string, number> {
+export function benchTimeline(slices = 100_000, tracks = 100, width = 1600, runs = 7, height = 0, totals = true): Record<string, number> {
   const { window, rows } = syntheticTimeline(slices, tracks);
   const rowHeight = 26;
   if (height <= 0) height = 24 + rowHeight * tracks;
@@ -54,7 +57,7 @@ export function benchTimeline(slices = 100_000, tracks = 100, width = 1600, runs
     const t0 = performance.now();
     drawn = renderTimeline(ctx, {
       data: window, width, height, labelWidth: 170, axisHeight: 24, rowHeight, viewport: { t0: 0, t1: 10e9 }, rows, rowIndex,
-      scrollY: 0, selection: null, highlight: null, highlightTrack: null, end: null,
+      scrollY: 0, selection: null, highlight: null, highlightTrack: null, end: null, totals,
     });
     ctx.getImageData(0, 0, 1, 1);
     times.push(performance.now() - t0);
@@ -62,4 +65,38 @@ export function benchTimeline(slices = 100_000, tracks = 100, width = 1600, runs
   const first = times[0]!;
   times.sort((a, b) => a - b);
   return { slices: drawn.slices, rects: drawn.rects, firstMs: first, medianMs: times[Math.floor(times.length / 2)]!, minMs: times[0]! };
+}
+
+/**
+ * Draws a synthetic time series — `series` lines of `windows` values each (run-queue length of 64
+ * CPUs over an hour of 1 s windows, say) — on a real canvas `runs` times, pixels read back. Times in ms.
+ */
+export function benchTimeseries(series = 64, windows = 3600, width = 1200, runs = 7, height = 400): Record<string, number> {
+  let s = 11;
+  const rand = (): number => {
+    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+  const starts = Array.from({ length: windows }, (_, i) => i * 1e9);
+  const model = new TimeseriesLive();
+  model.apply({
+    kind: 'live', unit: 'threads', version: 1, firstSeq: 1, baseSeq: 1, starts, ends: starts.map((t) => t + 1e9),
+    series: Array.from({ length: series }, (_, k) => ({ name: `cpu${k}`, label: `CPU ${k}`, values: starts.map(() => (rand() < 0.01 ? null : rand() * 4)) })),
+  });
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return { error: 1 };
+  const times: number[] = [];
+  let points = 0;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    points = renderTimeseries(ctx, { data: model, width, height, hidden: new Set(), selection: null, brush: null, unit: 'threads' }).stats.points;
+    ctx.getImageData(0, 0, 1, 1);
+    times.push(performance.now() - t0);
+  }
+  const first = times[0]!;
+  times.sort((a, b) => a - b);
+  return { series, windows, points, firstMs: first, medianMs: times[Math.floor(times.length / 2)]!, minMs: times[0]! };
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiError, type ModelResponse, type QueryParams } from '../src/api/client';
 import type { ModelInfo, Session, StreamMessage } from '../src/api/types';
 import { LiveBinding, type BindingApi, type EventSourceLike } from '../src/live/binding';
@@ -124,12 +124,15 @@ describe('live-model binding', () => {
     expect(binding.session?.elapsedSeconds).toBe(3);
   });
 
-  it('resyncs with ?cursor= when a delta does not apply, then follows the stream again', async () => {
+  it('resyncs from the stream\'s cursor when a delta does not apply, then follows the stream again', async () => {
     const { binding, sources, api } = setup();
     binding.connect();
     const tree = new TestCallTree().add([fn('app', K.process, null), fn('main')], 1);
     tree.commit();
-    sources[0]!.emit('update', { session: session('s1', [FG]), models: { 'cpu.flamegraph': liveView(tree, null, { base: 1, totals: [1] }) } });
+    sources[0]!.emit('update', {
+      session: session('s1', [FG]), models: { 'cpu.flamegraph': liveView(tree, null, { base: 1, totals: [1] }) }, cursors: { 'cpu.flamegraph': 'c1' },
+    });
+    expect(binding.stats().models['cpu.flamegraph']?.cursor).toBe('c1');
     const held = tree.cursor;
     // Two changes; the first one is lost on the way: the second does not apply (a gap).
     tree.add([fn('app', K.process, null), fn('main'), fn('a')], 1);
@@ -137,37 +140,80 @@ describe('live-model binding', () => {
     const lostCursor = tree.cursor;
     tree.add([fn('app', K.process, null), fn('main'), fn('b')], 1);
     tree.commit();
-    api.answers.push((params) => {
-      expect(params['cursor']).toBe(`${held.epoch}.${held.version}.${held.nodes}.${held.frames}.1`);
-      return { body: liveView(tree, held, { base: 2, totals: [1, 1] }), cursor: 'server-cursor' };
+    api.answers.push(() => ({ body: liveView(tree, held, { base: 2, totals: [1, 1] }), cursor: 'server-cursor' }));
+    sources[0]!.emit('update', {
+      session: session('s1', [FG]), models: { 'cpu.flamegraph': liveView(tree, lostCursor, { base: 3, totals: [1] }) }, cursors: { 'cpu.flamegraph': 'c3' },
     });
-    sources[0]!.emit('update', { session: session('s1', [FG]), models: { 'cpu.flamegraph': liveView(tree, lostCursor, { base: 3, totals: [1] }) } });
     await tick();
     await tick();
     const m = binding.model('cpu.flamegraph') as FlameGraphLive;
-    expect(api.calls).toEqual([{ model: 'cpu.flamegraph', params: { cursor: '0.1.3.3.1' } }]);
+    // The cursor is the agent's, never made by the client: the one of the last change that applied.
+    expect(api.calls).toEqual([{ model: 'cpu.flamegraph', params: { cursor: 'c1' } }]);
     expect(m.tree.totalSamples).toBe(3);
     expect(m.windows.totals).toEqual([1, 1, 1]);
     expect(binding.stats().models['cpu.flamegraph']?.cursor).toBe('server-cursor');
   });
 
-  it('asks for the whole model when the agent refuses the cursor', async () => {
-    const { binding, api } = setup();
-    binding.describe(session('s1', [FG]));
-    const m = binding.model('cpu.flamegraph') as FlameGraphLive;
+  it('asks for the whole model when the agent refuses the cursor, or when none is held', async () => {
+    const { binding, api, sources } = setup();
+    binding.connect();
     const tree = new TestCallTree().add([fn('app', K.process, null), fn('main')], 2);
     tree.commit();
-    m.apply(liveView(tree, null, { base: 1, totals: [2] }));
+    sources[0]!.emit('update', {
+      session: session('s1', [FG]), models: { 'cpu.flamegraph': liveView(tree, null, { base: 1, totals: [2] }) }, cursors: { 'cpu.flamegraph': 'old' },
+    });
+    const m = binding.model('cpu.flamegraph') as FlameGraphLive;
     api.answers.push(() => {
       throw new ApiError(400, 'Invalid request', 'cursor is not a cursor of cpu.flamegraph');
     });
     api.answers.push((params) => {
       expect(params).toEqual({});
-      return { body: liveView(tree, null, { base: 1, totals: [2] }), cursor: null };
+      return { body: liveView(tree, null, { base: 1, totals: [2] }), cursor: 'whole' };
     });
     await binding.resync('cpu.flamegraph');
-    expect(api.calls.map((c) => c.params)).toEqual([{ cursor: '0.1.3.3.1' }, {}]);
+    expect(api.calls.map((c) => c.params)).toEqual([{ cursor: 'old' }, {}]);
     expect(m.tree.totalSamples).toBe(2);
+    // A change without a cursor leaves none: the next resync asks for everything.
+    tree.add([fn('app', K.process, null), fn('main')], 1);
+    const before = tree.cursor;
+    tree.commit();
+    sources[0]!.emit('update', { session: session('s1', [FG]), models: { 'cpu.flamegraph': liveView(tree, before, { base: 2, totals: [1] }) } });
+    expect(binding.stats().models['cpu.flamegraph']?.cursor).toBeNull();
+    api.answers.push((params) => ({ body: liveView(tree, null, { base: 1, totals: [2, 1] }), cursor: `${JSON.stringify(params)}` }));
+    await binding.resync('cpu.flamegraph');
+    expect(api.calls.at(-1)?.params).toEqual({});
+  });
+
+  it('loads a stopped session\'s models whole, and catches up once when the stream ends', async () => {
+    const { binding, api, sources } = setup();
+    const tree = new TestCallTree().add([fn('app', K.process, null), fn('main')], 3);
+    tree.commit();
+    binding.describe(session('s1', [FG], { state: 'stopped' }));
+    api.answers.push((params) => {
+      expect(params).toEqual({});
+      return { body: liveView(tree, null, { base: 1, totals: [3] }), cursor: 'k1' };
+    });
+    await binding.load();
+    expect((binding.model('cpu.flamegraph') as FlameGraphLive).tree.totalSamples).toBe(3);
+    expect(sources).toHaveLength(0);
+
+    const live = setup();
+    live.binding.connect();
+    live.sources[0]!.emit('update', {
+      session: session('s1', [FG]), models: { 'cpu.flamegraph': liveView(tree, null, { base: 1, totals: [3] }) }, cursors: { 'cpu.flamegraph': 'k1' },
+    });
+    const held = tree.cursor;
+    tree.add([fn('app', K.process, null), fn('main')], 2);
+    tree.commit();
+    live.api.answers.push((params) => {
+      expect(params).toEqual({ cursor: 'k1' });
+      return { body: liveView(tree, held, { base: 2, totals: [2] }), cursor: 'k2' };
+    });
+    live.sources[0]!.emit('end', {});
+    await tick();
+    await tick();
+    expect((live.binding.model('cpu.flamegraph') as FlameGraphLive).tree.totalSamples).toBe(5);
+    expect(live.binding.state).toBe('ended');
   });
 
   it('runs queries for panels with their parameters', async () => {
@@ -205,5 +251,38 @@ describe('whole-view models', () => {
     expect(m.apply({ version: 1, rows: [0] })).toBe('stale');
     expect(m.apply({ nope: true })).toBe('resync');
     expect(m.value?.rows).toEqual([1]);
+  });
+});
+
+describe('the end of a session', () => {
+  it('tries the catch-up again while the agent does not know the session yet (it files it as stopped after detaching)', async () => {
+    vi.useFakeTimers();
+    try {
+      const { binding, api, sources } = setup();
+      binding.connect();
+      const tree = new TestCallTree().add([fn('app', K.process, null), fn('main')], 3);
+      tree.commit();
+      sources[0]!.emit('update', {
+        session: session('s1', [FG]), models: { 'cpu.flamegraph': liveView(tree, null, { base: 1, totals: [3] }) }, cursors: { 'cpu.flamegraph': 'k1' },
+      });
+      const held = tree.cursor;
+      tree.add([fn('app', K.process, null), fn('main')], 4);
+      tree.commit();
+      api.answers.push(() => {
+        throw new ApiError(404, 'Not found', "no session with id 's1'");
+      });
+      api.answers.push(() => ({ body: liveView(tree, held, { base: 2, totals: [4] }), cursor: 'k2' }));
+      sources[0]!.emit('end', {});
+      await vi.advanceTimersByTimeAsync(0);
+      expect(api.calls).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(600);
+      expect(api.calls.map((c) => c.params)).toEqual([{ cursor: 'k1' }, { cursor: 'k1' }]);
+      expect((binding.model('cpu.flamegraph') as FlameGraphLive).tree.totalSamples).toBe(7);
+      // Done: no more timers.
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(api.calls).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -89,6 +89,83 @@ describe('start form', () => {
   });
 });
 
+describe('start form: presets, the agent\'s session ranges, kernel threads', () => {
+  const source = (id: string, available = true): SourceDescriptor => ({ ...cpu, id, title: id, options: [], available, reason: available ? null : 'no BTF' });
+  const sched: Capabilities = {
+    ...caps, sources: [cpu, source('offcpu'), source('sched')],
+    session: { windowSeconds: { min: 0.5, max: 30, default: 2 }, memoryBudgetMiB: { min: 8, max: 512, default: 32 }, graceSeconds: { min: 1, max: 60, default: 10 }, durationSeconds: { min: 0, max: 3600, default: null } },
+  };
+
+  it('a wall-clock preset chooses cpu, offcpu and sched; choosing by hand updates which preset is pressed', async () => {
+    const onStart = vi.fn((_: StartSessionRequest) => Promise.resolve());
+    const form = new StartForm(api, onStart);
+    form.setCapabilities(sched);
+    const el = form.element;
+    expect(byId(el, 'presets').hidden).toBe(false);
+    expect(byId(el, 'preset-cpu').getAttribute('aria-pressed')).toBe('true');
+    byId(el, 'preset-wallclock').click();
+    expect(['cpu', 'offcpu', 'sched'].map((id) => input(el, `source-${id}`).checked)).toEqual([true, true, true]);
+    expect(byId(el, 'preset-wallclock').getAttribute('aria-pressed')).toBe('true');
+    expect(byId(el, 'preset-cpu').getAttribute('aria-pressed')).toBe('false');
+    input(el, 'source-cpu').checked = false;
+    input(el, 'source-cpu').dispatchEvent(new Event('change'));
+    expect(byId(el, 'preset-scheduler').getAttribute('aria-pressed')).toBe('true');
+    byId(el, 'preset-wallclock').click();
+    el.dispatchEvent(new Event('submit', { cancelable: true }));
+    await tick();
+    expect(onStart.mock.calls[0]![0].sources).toEqual(['cpu', 'offcpu', 'sched']);
+    // A preset whose source cannot run here is not offered.
+    const noSched = new StartForm(api, () => Promise.resolve());
+    noSched.setCapabilities({ ...sched, sources: [cpu, source('offcpu'), source('sched', false)] });
+    expect(noSched.element.querySelector('[data-testid="preset-wallclock"]')).toBeNull();
+  });
+
+  it('takes the session settings\' ranges and defaults from the capabilities', async () => {
+    const onStart = vi.fn((_: StartSessionRequest) => Promise.resolve());
+    const form = new StartForm(api, onStart);
+    form.setCapabilities(sched);
+    const el = form.element;
+    expect(input(el, 'session-windowSeconds').value).toBe('2');
+    expect(input(el, 'session-durationSeconds').value).toBe('');
+    expect(el.textContent).toContain('Number from 0.5 to 30 s; default 2 s.');
+    input(el, 'session-graceSeconds').value = '90';
+    el.dispatchEvent(new Event('submit', { cancelable: true }));
+    await tick();
+    expect(onStart).not.toHaveBeenCalled();
+    expect(byId(el, 'error-session-graceSeconds').textContent).toBe('90 is out of range: give a number from 1 to 60 s.');
+    input(el, 'session-graceSeconds').value = '10';
+    input(el, 'session-windowSeconds').value = '1';
+    el.dispatchEvent(new Event('submit', { cancelable: true }));
+    await tick();
+    // Only what differs from the agent's defaults is sent.
+    expect(onStart.mock.calls[0]![0]).toEqual({ sources: ['cpu'], windowSeconds: 1 });
+  });
+
+  it('marks kernel threads as the agent flags them, and says they have no user stacks', async () => {
+    const flagged: ProcessInfo[] = [
+      { pid: 4242, name: 'workload', commandLine: '/tmp/workload 60', cpuPercent: 99, threads: 1, rssBytes: 1 << 20, kernelThread: false },
+      { pid: 2, name: 'kthreadd', commandLine: '[kthreadd]', cpuPercent: 0, threads: 1, rssBytes: 0, kernelThread: true },
+      // Flagged by the agent even though it looks like a user process.
+      { pid: 9, name: 'odd', commandLine: 'odd', cpuPercent: 0, threads: 1, rssBytes: 5, kernelThread: true },
+    ];
+    const form = new StartForm({ processes: () => Promise.resolve(flagged) }, () => Promise.resolve());
+    form.setCapabilities(caps);
+    form.setOpen(true);
+    await tick();
+    await tick();
+    const el = form.element;
+    expect(byId(el, 'process-row-2').querySelector('[data-testid="kernel-badge"]')?.textContent).toBe('kernel thread');
+    expect(byId(el, 'process-row-9').dataset['kernel']).toBe('true');
+    expect(byId(el, 'process-row-4242').querySelector('[data-testid="kernel-badge"]')).toBeNull();
+    byId(el, 'process-row-2').click();
+    expect(byId(el, 'filter-kernel-note').hidden).toBe(false);
+    expect(byId(el, 'filter-kernel-note').textContent).toMatch(/^kthreadd \(pid 2\) is a kernel thread: no user stacks/);
+    byId(el, 'process-row-4242').click();
+    expect(byId(el, 'filter-kernel-note').hidden).toBe(true);
+    form.setOpen(false);
+  });
+});
+
 describe('process picker', () => {
   it('moves with the arrow keys and chooses with Enter; Space adds another process', async () => {
     const picked: number[][] = [];
@@ -178,6 +255,77 @@ describe('workspace', () => {
     expect(byId(ws.element, 'panels-menu-list').textContent).toContain('sankey: no view in this UI');
     expect(input(ws.element, 'menu-gpu.sankey').disabled).toBe(true);
     ws.element.remove();
+  });
+});
+
+describe('workspace overview', () => {
+  const info = (id: string, type: string): ModelInfo => ({ id, type, title: id, unit: '', sources: [], version: 1 });
+  const sched: ModelInfo[] = [
+    info('cpu.flamegraph', 'flamegraph'), info('offcpu.flamegraph', 'flamegraph'), info('offcpu.wakers', 'flamegraph'),
+    info('wallclock.flamegraph', 'flamegraph'), info('sched.runqlat', 'histogram'), info('sched.runqlen', 'timeseries'),
+    info('threads.timeline', 'timeline'), info('threads.breakdown', 'breakdown'),
+  ];
+
+  function overview() {
+    const visible = new Map<string, boolean>();
+    const ws = new Workspace({
+      hasPanel: () => true,
+      createPanel: (key) => ({ setVisible: (v) => visible.set(key, v), dispose: () => {} }),
+      changed: () => {},
+    }, document.createElement('span'));
+    document.body.append(ws.element);
+    ws.setModels(sched);
+    return { ws, visible };
+  }
+  const keysIn = (ws: Workspace, area: string): string[] =>
+    [...byId(ws.element, `area-${area}`).querySelectorAll(':scope .panel-frame')].map((f) => (f as HTMLElement).dataset['panel']!);
+
+  it('puts the timeline on top, two flame graphs side by side and the rest in tabs, the breakdown first', () => {
+    const { ws, visible } = overview();
+    ws.restore(null, null, null);
+    expect(ws.layout).toBe('overview');
+    expect(keysIn(ws, 'top')).toEqual(['threads.timeline']);
+    expect(keysIn(ws, 'side')).toEqual(['cpu.flamegraph', 'offcpu.flamegraph']);
+    expect(keysIn(ws, 'tabs')).toEqual(['offcpu.wakers', 'wallclock.flamegraph', 'sched.runqlat', 'sched.runqlen', 'threads.breakdown']);
+    expect(ws.active).toBe('threads.breakdown');
+    expect(visible.get('threads.timeline')).toBe(true);
+    expect(visible.get('offcpu.flamegraph')).toBe(true);
+    expect(visible.get('threads.breakdown')).toBe(true);
+    expect(visible.get('sched.runqlen')).toBe(false);
+    // The tab strip lists only the tab group.
+    expect(byId(ws.element, 'tab-threads.timeline').hidden).toBe(true);
+    expect(byId(ws.element, 'tab-sched.runqlen').hidden).toBe(false);
+    ws.activate('sched.runqlen');
+    expect(visible.get('sched.runqlen')).toBe(true);
+    expect(visible.get('threads.breakdown')).toBe(false);
+    expect(ws.areas).toEqual({ top: ['threads.timeline'], side: ['cpu.flamegraph', 'offcpu.flamegraph'] });
+  });
+
+  it('rearranges: a panel moves to another area from its title, within its area with the arrows, and comes back from the URL', () => {
+    const { ws, visible } = overview();
+    ws.restore(null, null, null);
+    const wakers = byId(ws.element, 'panel-offcpu.wakers');
+    const select = wakers.querySelector('[data-testid="panel-area"]') as HTMLSelectElement;
+    select.value = 'side';
+    select.dispatchEvent(new Event('change'));
+    expect(keysIn(ws, 'side')).toEqual(['cpu.flamegraph', 'offcpu.flamegraph', 'offcpu.wakers']);
+    expect(visible.get('offcpu.wakers')).toBe(true);
+    ws.move('offcpu.wakers', -1);
+    expect(keysIn(ws, 'side')).toEqual(['cpu.flamegraph', 'offcpu.wakers', 'offcpu.flamegraph']);
+    ws.setArea('threads.timeline', 'tabs');
+    expect(keysIn(ws, 'top')).toEqual([]);
+    expect(byId(ws.element, 'area-top').hidden).toBe(true);
+    expect(ws.active).toBe('threads.timeline');
+    // Another layout and back keeps the areas.
+    ws.setLayout('columns');
+    expect(ws.element.querySelectorAll('.ws-panels > .panel-frame')).toHaveLength(8);
+    ws.setLayout('overview');
+    expect(keysIn(ws, 'side')).toEqual(['cpu.flamegraph', 'offcpu.wakers', 'offcpu.flamegraph']);
+    const saved = { open: ws.open.slice(), areas: ws.areas, active: ws.active };
+    const again = overview();
+    again.ws.restore(saved.open, 'overview', saved.active, saved.areas);
+    expect(keysIn(again.ws, 'side')).toEqual(['cpu.flamegraph', 'offcpu.wakers', 'offcpu.flamegraph']);
+    expect(again.ws.active).toBe('threads.timeline');
   });
 });
 

@@ -32,6 +32,18 @@ describe('what an empty flame graph says', () => {
       'No samples after 4 windows: pid 4242 did not run on a CPU — the process is idle. Choose a busier process or all processes; a kernel thread has no user stacks.');
   });
 
+  it('says when the sampling probe never ran: no process is sampled, the target is not idle', () => {
+    const silent = { ...workload, elapsedSeconds: 6.1, sources: [{ id: 'cpu', title: 'CPU', layer: 'cpu', implicit: false, options: {}, mechanisms: [], counters: [{ name: 'bpf.runs', value: 0, kind: 'info' }] }] };
+    expect(emptyStateMessage(input({ session: silent, sources: ['cpu'] }))).toBe(
+      'No samples after 6 windows: the cpu source\'s probe has not run once (bpf.runs 0) — the kernel delivers no sampling events on this machine, for any process. The other sources are not affected.');
+    // A probe that ran: the usual idle hint.
+    const ran = { ...silent, sources: [{ ...silent.sources[0]!, counters: [{ name: 'bpf.runs', value: 5, kind: 'info' }] }] };
+    expect(emptyStateMessage(input({ session: ran, sources: ['cpu'] }))).toMatch(/did not run on a CPU/);
+    // On a kernel thread both are said.
+    const onKthread = { ...silent, filter: { pids: [2], cgroup: null, comm: null, description: 'pid 2' } };
+    expect(emptyStateMessage(input({ session: onKthread, sources: ['cpu'], processes: [kthread] }))).toMatch(/bpf.runs 0.*Besides, pid 2 \(kthreadd\) is a kernel thread\. Kernel threads have no user stacks/);
+  });
+
   it('says a kernel thread has no user stacks', () => {
     const s = session('s1', [], { filter: { pids: [2], cgroup: null, comm: null, description: 'pid 2' } });
     expect(emptyStateMessage(input({ session: s, processes: [kthread] }))).toMatch(/^No samples yet: pid 2 \(kthreadd\) is a kernel thread\. Kernel threads have no user stacks/);
@@ -41,10 +53,10 @@ describe('what an empty flame graph says', () => {
     expect(emptyStateMessage(input({ session: { ...workload, targetExited: true } }))).toBe('The target exited before any samples were recorded.');
     expect(emptyStateMessage(input({ session: { ...workload, state: 'paused' } }))).toBe('Paused — no samples yet. Resume to record.');
     expect(emptyStateMessage(input({ session: { ...workload, state: 'stopped', endReason: 'lease expired' } }))).toBe('The session ended before any samples were recorded (lease expired).');
-    // Opened after it stopped: it did record, but the agent keeps nothing of a stopped session.
+    // Opened after it stopped: it did record; this model is empty or no longer kept by the agent.
     const recorded = { ...workload, state: 'stopped' as const, endReason: 'stopped by a user',
       sources: [{ id: 'cpu', title: 'cpu', layer: 'cpu', implicit: false, options: {}, mechanisms: [], counters: [{ name: 'samples', value: 421, kind: 'events' }] }] };
-    expect(emptyStateMessage(input({ session: recorded }))).toBe('The session has stopped (stopped by a user). The agent keeps no data of a stopped session, so there is nothing to show here.');
+    expect(emptyStateMessage(input({ session: recorded }))).toBe('The session has stopped (stopped by a user). This model holds no samples, or the agent no longer keeps it (stopped sessions\' models are kept for a while).');
   });
 
   it('speaks of data, not samples, for time-valued graphs, and of the range when one is selected', () => {

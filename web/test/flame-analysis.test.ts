@@ -114,13 +114,4 @@ describe('window history (time strip)', () => {
     // A gap: window 6 when 4 is the newest held.
     expect(w.apply({ firstSeq: 2, baseSeq: 6, starts: [5], ends: [6], totals: [1] }, false)).toBe(false);
   });
-
-  it('makes the cursor the agent gives for what the client holds', () => {
-    const live = new FlameGraphLive();
-    expect(live.cursor()).toBeNull();
-    const tree = new TestCallTree().add([app, main], 2);
-    tree.commit();
-    live.apply({ ...tree.update(null), windows: { firstSeq: 1, baseSeq: 1, starts: [0, 1e9], ends: [1e9, 2e9], totals: [1, 1] } });
-    expect(live.cursor()).toBe('0.1.3.3.2');
-  });
 });

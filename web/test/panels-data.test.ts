@@ -71,8 +71,9 @@ describe('breakdown', () => {
     expect(s['running']).toBeCloseTo(0.2);
     expect(s['sleeping']).toBeCloseTo(0.798);
     expect(Object.values(s).reduce((a, b) => a + b, 0)).toBeCloseTo(1);
-    // A state this UI does not know counts as other.
+    // A state this UI does not know counts as other; time no event covers stays unknown.
     expect(stateShares({ ...t, states: { running: 1, io_uring: 3 } })['other']).toBeCloseTo(0.75);
+    expect(stateShares({ ...t, states: { running: 1, unknown: 1 } })['unknown']).toBeCloseTo(0.5);
   });
 });
 

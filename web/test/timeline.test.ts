@@ -3,7 +3,9 @@ import { syntheticTimeline } from '../src/bench';
 import {
   atLiveEdge, clampViewport, fetchWindow, followLive, MIN_SPAN_NS, panBy, tickStep, windowServes, zoomAt,
 } from '../src/model/timeline-viewport';
-import { pixelOf, renderTimeline, sliceAt, stateColor, visibleRows, type PixelImage, type TimelineCanvas } from '../src/render/timeline-renderer';
+import type { TimelineTrack, TimelineWindow } from '../src/api/types';
+import { orderTracks, wakeTime, wokenByInterrupt } from '../src/panels/timeline/panel';
+import { pixelOf, renderTimeline, sliceAt, stateColor, threadColor, visibleRows, type PixelImage, type TimelineCanvas } from '../src/render/timeline-renderer';
 
 const bounds = { start: 0, end: 600e9 }; // ten minutes of history
 
@@ -156,5 +158,80 @@ describe('timeline renderer', () => {
     expect(drawn.slices).toBe(100_000);
     expect(drawn.rects).toBeLessThanOrEqual(100_000);
     console.log(`# timeline render, 100,000 slices in 100 tracks at 1600 px (${drawn.rects} rectangles after merging touching same-state neighbours; counting context, so draw calls only): median ${times[3]!.toFixed(1)} ms, min ${times[0]!.toFixed(1)} ms`);
+  });
+});
+
+describe('timeline: what is drawn, CPU tracks, wakeups', () => {
+  // A thread that runs 20 ms and sleeps 80 ms, woken by another thread; a CPU track naming who ran.
+  const window: TimelineWindow = {
+    kind: 'window', t0: 0, t1: 1e9, px: 1000, strings: ['running', 'sleeping', 'nap (7)', 'waker (8)'],
+    tracks: [
+      {
+        id: 't7',
+        slices: {
+          starts: [0, 20e6, 100e6, 120e6], durations: [20e6, 80e6, 20e6, 80e6], states: [0, 1, 0, 1], labels: [-1, -1, -1, -1],
+          cpus: [0, -1, 0, -1], merged: [1, 1, 1, 1], links: [null, { track: 't8', time: 100e6, kind: 'wokenBy' }, null, null],
+        },
+        instants: { times: [5e6, 110e6], kinds: [0, 0] },
+      },
+      { id: 't8', slices: { starts: [95e6], durations: [10e6], states: [0], labels: [-1], cpus: [1], merged: [1], links: [null] } },
+      { id: 'c0', slices: { starts: [0, 20e6], durations: [20e6, 80e6], states: [0, 0], labels: [2, 3], cpus: [0, 0], merged: [1, 1], links: [null, null] } },
+    ],
+  };
+  const rows = [
+    { id: 't7', label: 'nap', detail: '' }, { id: 't8', label: 'waker', detail: '' }, { id: 'c0', label: 'CPU 0', detail: '', kind: 'cpu' },
+  ];
+  const rowIndex = new Map(rows.map((r, i) => [r.id, i]));
+  const draw = (ctx: CountingCanvas, extra: { totals?: boolean; extraLinks?: { fromTrack: string; time: number; toTrack: string; at: number }[] } = {}) => renderTimeline(ctx, {
+    data: window, width: 1170, height: 24 + 26 * 3, labelWidth: 170, axisHeight: 24, rowHeight: 26,
+    viewport: { t0: 0, t1: 200e6 }, rows, rowIndex, scrollY: 0, selection: null, highlight: null, highlightTrack: null, end: null, ...extra,
+  });
+
+  it('counts the time of each state drawn per track, within the view', () => {
+    const stats = draw(new CountingCanvas(), { totals: true });
+    expect(stats.totals?.['t7']).toEqual({ running: 40e6, sleeping: 160e6 });
+    expect(stats.totals?.['c0']).toEqual({ running: 100e6 });
+    expect(stats.instants).toBe(2);
+    expect(draw(new CountingCanvas()).totals).toBeUndefined();
+  });
+
+  it('colours a CPU track by the thread that ran, and points wakeup arrows at the end of the sleep', () => {
+    const ctx = new CountingCanvas();
+    const stats = draw(ctx, { extraLinks: [{ fromTrack: 't8', time: 100e6, toTrack: 't7', at: 100e6 }] });
+    const y = 2 * 26 + 13;
+    expect(ctx.pixel(50, y)).toBe(pixelOf(threadColor('nap (7)')));
+    expect(ctx.pixel(300, y)).toBe(pixelOf(threadColor('waker (8)')));
+    expect(threadColor('nap (7)')).not.toBe(threadColor('waker (8)'));
+    // The link and the emphasised one of the clicked slice.
+    expect(stats.links).toBe(2);
+  });
+
+  it('orders threads first and CPUs after, and reads the wakeup time', () => {
+    const track = (id: string, kind: string, pid: number, tid: number): TimelineTrack => ({ id, kind, pid, tid, name: id, process: '', start: 0, end: null });
+    expect(orderTracks([track('c1', 'cpu', -1, -1), track('t9', 'thread', 5, 9), track('c0', 'cpu', -1, -1), track('t5', 'thread', 5, 5)], '').map((t) => t.id))
+      .toEqual(['t5', 't9', 'c0', 'c1']);
+    const slice = { start: 20e6, duration: 80e6 };
+    expect(wakeTime(slice, { pid: 8, tid: 8, name: 'waker', time: 99e6 })).toBe(99e6);
+    // An agent that did not see the wakeup sends a time before the session: the slice's end.
+    expect(wakeTime(slice, { pid: 8, tid: 8, name: 'waker', time: -6.2e12 })).toBe(100e6);
+    expect(wakeTime(slice, { pid: 8, tid: 8, name: 'waker' })).toBe(100e6);
+    expect(wokenByInterrupt({ pid: 0, tid: 0, name: 'interrupt: hrtimer_wakeup' })).toBe(true);
+    expect(wokenByInterrupt({ pid: 8, tid: 8, name: 'waker' })).toBe(false);
+  });
+});
+
+describe('timeline: slices that overlap', () => {
+  it('end a slice at the next one\'s start, so that nothing is drawn or counted twice', () => {
+    // An agent that applied a wakeup after later switches: a runnable slice running over the next ones.
+    const window: TimelineWindow = {
+      kind: 'window', t0: 0, t1: 1e9, px: 1000, strings: ['running', 'runnable', 'sleeping'],
+      tracks: [{ id: 't1', slices: { starts: [0, 10e6, 11e6, 30e6], durations: [10e6, 100e6, 19e6, 70e6], states: [0, 1, 0, 2], labels: [-1, -1, -1, -1], cpus: [0, -1, 0, -1], merged: [1, 1, 1, 1], links: [null, null, null, null] } }],
+    };
+    const rows = [{ id: 't1', label: 'w', detail: '' }];
+    const stats = renderTimeline(new CountingCanvas(), {
+      data: window, width: 1170, height: 50, labelWidth: 170, axisHeight: 24, rowHeight: 26, viewport: { t0: 0, t1: 100e6 },
+      rows, rowIndex: new Map([['t1', 0]]), scrollY: 0, selection: null, highlight: null, highlightTrack: null, end: null, totals: true,
+    });
+    expect(stats.totals?.['t1']).toEqual({ running: 29e6, runnable: 1e6, sleeping: 70e6 });
   });
 });

@@ -11,14 +11,26 @@ describe('view state in the URL', () => {
     expect(search).toBe('?token=secret&session=1a2b3c4d&panels=cpu.flamegraph,offcpu.flamegraph,cpu.flamegraph~2&layout=columns&active=offcpu.flamegraph&t0=1500000000&t1=3000000000');
     expect(parseViewState(search)).toEqual({
       session: '1a2b3c4d', panels: ['cpu.flamegraph', 'offcpu.flamegraph', 'cpu.flamegraph~2'], layout: 'columns', active: 'offcpu.flamegraph',
-      range: { t0: 1.5e9, t1: 3e9 },
+      range: { t0: 1.5e9, t1: 3e9 }, areas: null,
     });
+  });
+
+  it('keeps the overview\'s areas: on top, side by side (the rest in tabs)', () => {
+    const state = {
+      session: 's1', panels: ['threads.timeline', 'cpu.flamegraph', 'offcpu.flamegraph', 'sched.runqlen'], layout: 'overview' as const,
+      active: 'sched.runqlen', range: null, areas: { top: ['threads.timeline'], side: ['cpu.flamegraph', 'offcpu.flamegraph'] },
+    };
+    const search = formatViewState(state, '');
+    expect(search).toBe('?session=s1&panels=threads.timeline,cpu.flamegraph,offcpu.flamegraph,sched.runqlen&layout=overview&top=threads.timeline&side=cpu.flamegraph,offcpu.flamegraph&active=sched.runqlen');
+    expect(parseViewState(search)).toEqual(state);
+    // Other layouts do not write areas.
+    expect(formatViewState({ ...state, layout: 'tabs' }, '')).not.toContain('top=');
   });
 
   it('drops the view when there is no session, and ignores what does not parse', () => {
     expect(formatViewState({ session: null, panels: ['x'], layout: 'tabs', active: null, range: null }, '?session=old&token=t&t0=1&t1=2')).toBe('?token=t');
     expect(parseViewState('?session=<script>&layout=diagonal&t0=5&t1=2&panels=a.b,bad panel')).toEqual({
-      session: null, panels: ['a.b'], layout: null, active: null, range: { t0: 2, t1: 5 },
+      session: null, panels: ['a.b'], layout: null, active: null, range: { t0: 2, t1: 5 }, areas: null,
     });
     expect(parseViewState('').panels).toBeNull();
   });

@@ -73,11 +73,13 @@ export interface ProcessInfo {
   cpuPercent: number;
   threads: number;
   rssBytes: number;
+  /** A kernel thread: no command line, no memory of its own, no user stacks. */
+  kernelThread?: boolean;
 }
 
 /** One option a source declares (GET /api/capabilities). */
 export type OptionDescriptor =
-  | (OptionBase & { kind: 'integer' | 'number'; min?: number | null; max?: number | null; default: number })
+  | (OptionBase & { kind: 'integer' | 'number'; min?: number | null; max?: number | null; /** null: empty by default (not sent). */ default: number | null })
   | (OptionBase & { kind: 'boolean'; default: boolean })
   | (OptionBase & { kind: 'choices'; choices: string[]; default: string[] });
 
@@ -101,10 +103,20 @@ export interface SourceDescriptor {
   options: OptionDescriptor[];
 }
 
+/** The range of one of the session request's own settings (`capabilities.session`). */
+export interface SettingRange {
+  min: number;
+  max: number;
+  /** null: no default (durationSeconds: no limit). */
+  default: number | null;
+}
+
 export interface Capabilities {
   kernel: { release: string; btf: boolean; tracefs: boolean; bpffs: boolean; cpus: number };
   features: { id: string; available: boolean; detail: string | null }[];
   sources: SourceDescriptor[];
+  /** Ranges of the session request's settings, for forms. */
+  session?: Partial<Record<'windowSeconds' | 'memoryBudgetMiB' | 'graceSeconds' | 'durationSeconds', SettingRange>>;
 }
 
 export interface ProcessFilterRequest {
@@ -129,6 +141,8 @@ export interface StreamMessage {
   session: Session;
   /** Model id → its change since the previous message on this connection (the first: whole). */
   models: Record<string, unknown>;
+  /** Model id → the cursor the client holds after applying that change (for `?cursor=` resyncs). */
+  cursors?: Record<string, string>;
 }
 
 /** Frame kinds as the agent numbers them (FrameKind in SystemScope.Core). */
@@ -287,7 +301,7 @@ export interface TimelineTrackWindow {
     merged: number[];
     links: (TimelineLink | null)[];
   };
-  instants?: { times: number[]; kinds: number[]; labels: number[] };
+  instants?: { times: number[]; kinds: number[]; labels?: number[] };
 }
 
 export interface TimelineWindow {
@@ -302,28 +316,43 @@ export interface TimelineWindow {
 export interface StackFrame {
   name: string;
   module?: string | null;
-  kind?: number;
+  /** A frame kind by name (`kernel`, `native`, …) or by number (FrameKind). */
+  kind?: string | number;
+}
+
+/** Who woke a thread: another thread (with its track when it has one), or an interrupt (pid 0). */
+export interface TimelineWaker {
+  pid: number;
+  tid: number;
+  name: string;
+  /** When it woke the thread (ns since the session started). */
+  time?: number;
+  /** The waker's track, when it has one. */
+  track?: string;
+  stack?: StackFrame[];
 }
 
 export interface TimelineSliceDetail {
   kind: 'slice';
+  track?: string;
   start: number;
   duration: number;
   state: string;
   label?: string | null;
   cpu?: number | null;
   stack?: StackFrame[];
-  waker?: { pid: number; tid: number; name: string; stack?: StackFrame[] };
+  waker?: TimelineWaker;
 }
 
 export interface BreakdownThread {
   pid: number;
   tid: number;
   name: string;
+  process?: string;
   wall: number;
   states: Record<string, number>;
   topFunctions: { name: string; value: number }[];
-  topBlocking: { frames: string[]; value: number }[];
+  topBlocking: { state?: string; frames: string[]; value: number }[];
 }
 
 export interface BreakdownView {
@@ -332,6 +361,19 @@ export interface BreakdownView {
   t1?: number;
   unit: string;
   threads: BreakdownThread[];
+}
+
+/** Values per window for named series (`timeseries`): windows from `baseSeq` are new. */
+export interface TimeseriesView {
+  kind: 'live' | 'range' | string;
+  unit: string;
+  version: number;
+  firstSeq: number;
+  baseSeq: number;
+  starts: number[];
+  ends: number[];
+  series: { name: string; label?: string | null; values: (number | null)[] }[];
+  droppedWindows?: number;
 }
 
 /** RFC 9457 problem details. */

@@ -1,5 +1,5 @@
 import { ApiClient, ApiError } from '../api/client';
-import { benchTimeline } from '../bench';
+import { benchTimeline, benchTimeseries } from '../bench';
 import type { ModelInfo, ProcessFilterRequest, ProcessInfo, Session, StartSessionRequest } from '../api/types';
 import { LiveBinding } from '../live/binding';
 import type { LiveModel } from '../live/live-model';
@@ -162,7 +162,9 @@ export function startApp(root: HTMLElement): void {
     showSession();
     sessionsList.setCurrent(session.id);
     b.describe(session);
+    // A stopped session has no stream, but its models stay readable for a while.
     if (session.state !== 'stopped') b.connect();
+    else void b.load();
     hooks['binding'] = { stats: () => b.stats(), state: () => b.state, session: () => b.session };
   }
 
@@ -201,7 +203,7 @@ export function startApp(root: HTMLElement): void {
   function onModels(models: ModelInfo[]): void {
     workspace.setModels(models);
     if (restoring) {
-      workspace.restore(restoring.panels, restoring.layout, restoring.active);
+      workspace.restore(restoring.panels, restoring.layout, restoring.active, restoring.areas ?? null);
       restoring = null;
     } else {
       workspace.openNew(models, knownModels);
@@ -272,6 +274,7 @@ export function startApp(root: HTMLElement): void {
       layout: restoring ? restoring.layout : workspace.layout,
       active: restoring ? restoring.active : workspace.active,
       range: selection.range,
+      areas: restoring ? restoring.areas ?? null : workspace.areas,
     };
   }
 
@@ -280,7 +283,7 @@ export function startApp(root: HTMLElement): void {
     if (search !== window.location.search) history.replaceState(null, '', `${window.location.pathname}${search}${window.location.hash}`);
   }
 
-  hooks['bench'] = { timeline: benchTimeline };
+  hooks['bench'] = { timeline: benchTimeline, timeseries: benchTimeseries };
   hooks['app'] = {
     view: () => viewState(),
     open: () => workspace.open.slice(),

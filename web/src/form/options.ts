@@ -1,4 +1,4 @@
-import type { OptionDescriptor, ProcessFilterRequest, SourceDescriptor, StartSessionRequest } from '../api/types';
+import type { Capabilities, OptionDescriptor, ProcessFilterRequest, SourceDescriptor, StartSessionRequest } from '../api/types';
 
 /** What a form control holds: text for numbers, a flag for booleans, the checked names for choices. */
 export type RawValue = string | boolean | string[];
@@ -24,11 +24,11 @@ export function describeOption(d: OptionDescriptor): string {
   const parts: string[] = [text && !/[.!?]$/.test(text) ? `${text}.` : text];
   switch (d.kind) {
     case 'integer':
-      parts.push(`Whole number${rangeText(d)}; default ${d.default}${d.unit ? ` ${d.unit}` : ''}.`);
+    case 'number': {
+      const what = d.kind === 'integer' ? 'Whole number' : 'Number';
+      parts.push(d.default === null ? `${what}${rangeText(d)}; empty by default.` : `${what}${rangeText(d)}; default ${d.default}${d.unit ? ` ${d.unit}` : ''}.`);
       break;
-    case 'number':
-      parts.push(`Number${rangeText(d)}; default ${d.default}${d.unit ? ` ${d.unit}` : ''}.`);
-      break;
+    }
     case 'boolean':
       parts.push(`Default ${d.default ? 'on' : 'off'}.`);
       break;
@@ -87,13 +87,25 @@ export function isDefault(d: OptionDescriptor, value: unknown): boolean {
   return value === d.default;
 }
 
-/** The session-wide settings of POST /api/sessions, declared like source options (docs/api.md). */
+/**
+ * The session-wide settings of POST /api/sessions, declared like source options (docs/api.md). The
+ * ranges here are used only until the agent's own (`capabilities.session`) arrive.
+ */
 export const SESSION_OPTIONS: readonly OptionDescriptor[] = [
   { name: 'windowSeconds', kind: 'number', description: 'How often aggregated data is collected: the time resolution of history.', unit: 's', min: 0.1, max: 60, default: 1 },
   { name: 'memoryBudgetMiB', kind: 'integer', description: 'Memory the session’s models may keep for history; the oldest windows go first.', unit: 'MiB', min: 4, max: 4096, default: 64 },
-  { name: 'durationSeconds', kind: 'number', description: 'Stop by itself after this long (empty: no limit).', unit: 's', min: 1, max: 604800, default: 0 },
+  { name: 'durationSeconds', kind: 'number', description: 'Stop by itself after this long (empty: no limit).', unit: 's', min: 0, max: 604800, default: null },
   { name: 'graceSeconds', kind: 'number', description: 'A viewed session stops this long after its last viewer leaves.', unit: 's', min: 1, max: 3600, default: 30 },
 ];
+
+/** The session settings with the ranges and defaults the agent gives (`capabilities.session`). */
+export function sessionOptions(ranges: Capabilities['session'] | undefined): OptionDescriptor[] {
+  return SESSION_OPTIONS.map((d) => {
+    const r = ranges?.[d.name as keyof NonNullable<Capabilities['session']>];
+    if (!r || (d.kind !== 'integer' && d.kind !== 'number')) return d;
+    return { ...d, min: r.min, max: r.max, default: r.default };
+  });
+}
 
 export interface StartFormValues {
   /** Selected source ids. */
@@ -119,7 +131,9 @@ export function fieldKey(sourceId: string | null, option: string): string {
  * Builds the body of POST /api/sessions from the form, or the messages of every field that is
  * wrong. Options equal to their default are left out (the agent applies the default).
  */
-export function buildStartRequest(sources: readonly SourceDescriptor[], values: StartFormValues): { request: StartSessionRequest } | { errors: FieldErrors } {
+export function buildStartRequest(
+  sources: readonly SourceDescriptor[], values: StartFormValues, session: readonly OptionDescriptor[] = SESSION_OPTIONS,
+): { request: StartSessionRequest } | { errors: FieldErrors } {
   const errors: FieldErrors = {};
   const request: StartSessionRequest = {};
   const chosen = sources.filter((s) => values.sources.includes(s.id) && !s.implicit);
@@ -154,11 +168,11 @@ export function buildStartRequest(sources: readonly SourceDescriptor[], values: 
   }
   if (Object.keys(filter).length > 0) request.filter = filter;
 
-  for (const d of SESSION_OPTIONS) {
+  for (const d of session) {
     const raw = values.session[d.name] ?? '';
     const checked = checkOption(d, raw);
     if (!checked.ok) errors[fieldKey(null, d.name)] = checked.error;
-    else if (checked.value !== undefined && !(d.name !== 'durationSeconds' && isDefault(d, checked.value))) {
+    else if (checked.value !== undefined && !isDefault(d, checked.value)) {
       (request as Record<string, unknown>)[d.name] = checked.value;
     }
   }

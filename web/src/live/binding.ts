@@ -20,6 +20,12 @@ export type EventSourceFactory = (url: string) => EventSourceLike;
 
 const CLOSED = 2;
 const REOPEN_DELAY_MS = 2000;
+/**
+ * After the stream ends, the agent may not know the session for a moment (it detaches the sources
+ * before it files the session as stopped and readable): the catch-up tries again this often.
+ */
+const CATCH_UP_RETRY_MS = 500;
+const CATCH_UP_TRIES = 6;
 
 /** Where the binding's stream stands. */
 export type StreamState = 'connecting' | 'open' | 'ended';
@@ -29,11 +35,16 @@ interface Entry {
   /** null: no panel is registered for the model's type (the model is listed, not kept). */
   model: LiveModel | null;
   listeners: Set<() => void>;
-  /** The last cursor the agent gave for this model (X-Model-Cursor of a GET). */
+  /**
+   * The agent's cursor for what the model holds: from the stream (`cursors`, after each applied
+   * change) or from a GET (`X-Model-Cursor`). null: ask for the whole model.
+   */
   serverCursor: string | null;
   resyncing: Promise<void> | null;
   applied: number;
   resyncs: number;
+  /** The last resync got a 404: the agent did not know the session (or the model) then. */
+  gone: boolean;
 }
 
 export interface BindingStats {
@@ -48,7 +59,9 @@ export interface BindingStats {
  * queries (time ranges, diffs, timeline viewports) on the panels' behalf. Panels never call the API.
  *
  * While the stream is open the agent counts this page as a viewer of the session, which keeps a
- * viewed session's lease alive. Nothing runs once it is closed: no timer, no connection.
+ * viewed session's lease alive. Nothing runs once it is closed: no timer, no connection. A stopped
+ * session's models stay readable for a while: {@link load} fetches them whole, and when the stream
+ * ends each model is brought up to date once from its cursor.
  */
 export class LiveBinding {
   session: Session | null = null;
@@ -160,10 +173,11 @@ export class LiveBinding {
     if (!message.session || message.session.id !== this.sessionId) return;
     this.messages++;
     this.setSession(message.session);
+    const cursors = message.cursors ?? {};
     for (const [id, view] of Object.entries(message.models ?? {})) {
       const entry = this.entries.get(id);
       if (!entry?.model || view === null || view === undefined) continue;
-      this.applyTo(entry, view);
+      this.applyTo(entry, view, cursors[id] ?? null);
     }
     if (message.session.state === 'stopped') {
       this.closeSource();
@@ -190,6 +204,19 @@ export class LiveBinding {
     return entry.resyncing;
   }
 
+  /**
+   * Fetches every kept model (`GET …/models/{id}`: whole, or since the cursor held): a session
+   * joined after it stopped has no stream, but its models stay readable for a while.
+   */
+  async load(): Promise<void> {
+    await Promise.all([...this.entries.values()].filter((e) => e.model).map((e) => this.resync(e.info.id)));
+  }
+
+  /** Whether the last resync of some model found the session unknown to the agent (404). */
+  private get anyGone(): boolean {
+    return [...this.entries.values()].some((e) => e.gone);
+  }
+
   stats(): BindingStats {
     const models: BindingStats['models'] = {};
     for (const [id, e] of this.entries) {
@@ -201,8 +228,9 @@ export class LiveBinding {
   private async doResync(entry: Entry): Promise<void> {
     const model = entry.model!;
     entry.resyncs++;
+    entry.gone = false;
     try {
-      const cursor = model.cursor();
+      const cursor = entry.serverCursor;
       let result: ApplyResult = 'resync';
       if (cursor !== null) {
         const since = await this.fetchModel(entry, { cursor }).catch((e: unknown) => {
@@ -214,6 +242,7 @@ export class LiveBinding {
       }
       if (result === 'resync') {
         model.clear();
+        entry.serverCursor = null;
         result = model.apply(await this.fetchModel(entry, {}));
       }
       if (result === 'applied') {
@@ -223,24 +252,30 @@ export class LiveBinding {
         throw new Error(`model ${entry.info.id}: the agent's whole view does not load`);
       }
     } catch (e) {
-      if (!(e instanceof ApiError && e.status === 404)) this.onError(e);
+      if (e instanceof ApiError && e.status === 404) entry.gone = true;
+      else this.onError(e);
     }
   }
 
   private async fetchModel(entry: Entry, params: QueryParams): Promise<unknown> {
     const response = await this.api.model<unknown>(this.sessionId, entry.info.id, params);
-    if (response.cursor) entry.serverCursor = response.cursor;
+    entry.serverCursor = response.cursor;
     return response.body;
   }
 
-  private applyTo(entry: Entry, view: unknown): void {
+  /**
+   * Applies one change from the stream; `cursor` is what the agent says the client holds after it.
+   * A change that does not apply leaves the cursor of the last one that did, to resync from.
+   */
+  private applyTo(entry: Entry, view: unknown, cursor: string | null): void {
     if (entry.resyncing) {
       // A resync is on its way; it brings at least this change. Applying now could only be refused.
-      void entry.resyncing.then(() => this.applyTo(entry, view));
+      void entry.resyncing.then(() => this.applyTo(entry, view, cursor));
       return;
     }
     const result = entry.model!.apply(view);
     if (result === 'applied') {
+      entry.serverCursor = cursor;
       entry.applied++;
       this.notify(entry);
     } else if (result === 'resync') {
@@ -267,7 +302,7 @@ export class LiveBinding {
         entry.info = info;
       } else {
         this.entries.set(info.id, {
-          info, model: this.createModel(info), listeners: new Set(), serverCursor: null, resyncing: null, applied: 0, resyncs: 0,
+          info, model: this.createModel(info), listeners: new Set(), serverCursor: null, resyncing: null, applied: 0, resyncs: 0, gone: false,
         });
         changed = true;
       }
@@ -287,6 +322,19 @@ export class LiveBinding {
     if (session && session.state !== 'stopped') session = { ...session, state: 'stopped' };
     if (session) this.setSession(session);
     for (const listener of [...this.endListeners]) listener(session);
+    // The last window collected at the stop may not have reached the stream: one catch-up from
+    // each model's cursor (the agent keeps a stopped session's models readable for a while).
+    if (session && !this.closed) void this.catchUp(CATCH_UP_TRIES);
+  }
+
+  private async catchUp(tries: number): Promise<void> {
+    await this.load();
+    if (!this.anyGone || tries <= 1 || this.closed) return;
+    await new Promise<void>((resolve) => {
+      this.reopenTimer = setTimeout(resolve, CATCH_UP_RETRY_MS);
+    });
+    this.reopenTimer = null;
+    if (!this.closed) await this.catchUp(tries - 1);
   }
 
   private async streamClosed(): Promise<void> {

@@ -10,13 +10,12 @@ export type ApplyResult =
 /**
  * The client side of one model instance: kept current by the live-model binding, which hands it
  * every live view the session stream brings (whole, or the change since the previous one) and, when
- * one does not apply, the answer of `GET …/models/{id}?cursor=…`. Panels read it; they never fetch.
+ * one does not apply, the answer of `GET …/models/{id}?cursor=…` (the cursor is the agent's: the
+ * stream names it for every change, the binding keeps it). Panels read it; they never fetch.
  * One implementation per model type, created by the panel definition registered for that type.
  */
 export interface LiveModel {
   apply(view: unknown): ApplyResult;
-  /** The cursor to resync from (`?cursor=`), or null to ask for the whole model. */
-  cursor(): string | null;
   /** Forgets everything (the session was reset or another one is shown). */
   clear(): void;
   /** Bumped on every applied change: views cache against it. */
@@ -38,10 +37,6 @@ export class ReplaceModel<T extends object> implements LiveModel {
     this.value = view;
     this.revision++;
     return 'applied';
-  }
-
-  cursor(): string | null {
-    return null;
   }
 
   clear(): void {

@@ -32,13 +32,6 @@ export class FlameGraphLive implements LiveModel {
     return 'applied';
   }
 
-  /** The agent's cursor text for what this model holds (`epoch.version.nodes.frames.lastWindow`). */
-  cursor(): string | null {
-    if (this.tree.isEmpty) return null;
-    const c = this.tree.cursor;
-    return `${c.epoch}.${c.version}.${c.nodes}.${c.frames}.${this.windows.count > 0 ? this.windows.lastSeq : -1}`;
-  }
-
   clear(): void {
     this.tree.clear();
     this.windows.clear();

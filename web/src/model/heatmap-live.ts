@@ -87,10 +87,6 @@ export class HeatmapLive implements LiveModel, HeatmapColumns {
     return 'applied';
   }
 
-  cursor(): string | null {
-    return null;
-  }
-
   clear(): void {
     this.bounds = [];
     this.firstSeq = 1;

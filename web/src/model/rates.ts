@@ -12,6 +12,8 @@ export interface CounterView {
 export interface SourceView {
   id: string;
   title: string;
+  /** Part of every session without being named (the process lifecycle source). */
+  implicit: boolean;
   options: Record<string, unknown>;
   mechanisms: string[];
   counters: CounterView[];
@@ -58,7 +60,7 @@ export class CounterRates {
       if (!ref || measure || elapsed < ref.elapsed) {
         this.reference.set(source.id, { elapsed, values: new Map(source.counters.map((c) => [c.name, c.value])) });
       }
-      return { id: source.id, title: source.title, options: source.options, mechanisms: source.mechanisms, counters };
+      return { id: source.id, title: source.title, implicit: source.implicit, options: source.options, mechanisms: source.mechanisms, counters };
     });
   }
 }

@@ -6,6 +6,7 @@ import { heatmapPanel } from './heatmap/panel';
 import { tablePanel } from './table/panel';
 import { breakdownPanel } from './breakdown/panel';
 import { timelinePanel } from './timeline/panel';
+import { timeseriesPanel } from './timeseries/panel';
 
 registerPanel(flameGraphPanel);
 registerPanel(histogramPanel);
@@ -13,3 +14,4 @@ registerPanel(heatmapPanel);
 registerPanel(tablePanel);
 registerPanel(breakdownPanel);
 registerPanel(timelinePanel);
+registerPanel(timeseriesPanel);

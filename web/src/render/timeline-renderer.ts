@@ -50,6 +50,12 @@ export function stateColor(name: string): string {
   return STATE_COLORS[name] ?? hslToHex(hashName(name) % 360, 55, 62);
 }
 
+/** A thread's colour on a CPU track (from its name and tid: `worker (1234)`), green-free and mid-light. */
+export function threadColor(label: string): string {
+  const hue = (hashName(label) % 280 + 170) % 360;
+  return hslToHex(hue, 50, 60);
+}
+
 function hslToHex(h: number, s: number, l: number): string {
   const a = (s / 100) * Math.min(l / 100, 1 - l / 100);
   const f = (n: number): string => {
@@ -75,6 +81,8 @@ export interface TimelineRow {
   id: string;
   label: string;
   detail: string;
+  /** `cpu` tracks colour their slices by the thread that ran (the slice's label). */
+  kind?: string;
 }
 
 export interface TimelineRenderInput {
@@ -98,6 +106,10 @@ export interface TimelineRenderInput {
   highlightTrack: string | null;
   /** Live edge (ns), drawn as a line when in view. */
   end: number | null;
+  /** Wakeup arrows to draw in any case (the clicked slice's waker), emphasised. */
+  extraLinks?: readonly { fromTrack: string; time: number; toTrack: string; at: number }[];
+  /** Counts time per state of what is drawn, per track (for inspection; costs a little). */
+  totals?: boolean;
 }
 
 export interface TimelineDrawStats {
@@ -108,6 +120,8 @@ export interface TimelineDrawStats {
   instants: number;
   links: number;
   labels: number;
+  /** Per track in view: ns of each state within the viewport (merged slices count for their state). */
+  totals?: Record<string, Record<string, number>>;
 }
 
 /** The first and last row (indices) at least partly visible. */
@@ -175,9 +189,13 @@ export function renderTimeline(ctx: TimelineCanvas, input: TimelineRenderInput):
 
   const labels: { text: string; x: number; y: number; w: number }[] = [];
   let links = 0;
+  const totals: Record<string, Record<string, number>> | undefined = input.totals ? {} : undefined;
   if (data) {
     const strings = data.strings;
-    const colorOf = strings.map((str) => pixelOf(stateColor(str)));
+    const ns = strings.length;
+    // Colours by key: states first, then (for CPU tracks) the thread a slice names.
+    const colorOf = [...strings.map((str) => pixelOf(stateColor(str))), ...strings.map((str) => pixelOf(threadColor(str)))];
+    const perState = new Float64Array(ns);
     const sliceH = rowHeight - 6;
     const left = plotX - 1;
     const right = plotX + plotW + 1;
@@ -203,7 +221,10 @@ export function renderTimeline(ctx: TimelineCanvas, input: TimelineRenderInput):
       const starts = s.starts;
       const durations = s.durations;
       const states = s.states;
+      const sliceLabels = s.labels;
       const n = starts.length;
+      const byThread = rows[r]!.kind === 'cpu';
+      if (totals) perState.fill(0);
       // Slices are in time order: skip to the first that ends after the view starts.
       let lo = 0;
       let hi = n;
@@ -219,12 +240,22 @@ export function renderTimeline(ctx: TimelineCanvas, input: TimelineRenderInput):
       for (let i = lo; i < n; i++) {
         const start = starts[i]!;
         if (start > viewport.t1) break;
+        // Slices of a track do not overlap (docs/api.md); one that runs past the next one's start
+        // ends there, so that no state is drawn, or counted, twice.
+        let duration = durations[i]!;
+        if (i + 1 < n && start + duration > starts[i + 1]! && starts[i + 1]! >= start) duration = starts[i + 1]! - start;
         let x0 = plotX + (start - viewport.t0) * k;
-        let x1 = x0 + durations[i]! * k;
+        let x1 = x0 + duration * k;
         if (x0 < left) x0 = left;
         if (x1 > right) x1 = right;
-        const state = states[i]!;
+        const st = states[i]!;
+        const state = byThread && sliceLabels[i]! >= 0 ? ns + sliceLabels[i]! : st;
         stats.slices++;
+        if (totals) {
+          const end = start + duration;
+          const covered = Math.min(end, viewport.t1) - Math.max(start, viewport.t0);
+          if (covered > 0) perState[st] = perState[st]! + covered;
+        }
         if (state === runState && x0 <= runX1 + 0.5) {
           if (x1 > runX1) runX1 = x1;
         } else if (runState >= 0 && x1 <= Math.floor(runX1) + 1) {
@@ -240,21 +271,28 @@ export function renderTimeline(ctx: TimelineCanvas, input: TimelineRenderInput):
         const label = s.labels[i]!;
         if (label >= 0 && x1 - x0 > 40) labels.push({ text: strings[label] ?? '', x: x0, y: y + sliceH / 2, w: x1 - x0 });
         const link = s.links[i];
-        // One wakeup arrow per few pixels of a row: more would be noise, and costly to stroke.
-        if (link && x0 - lastLinkX >= 3 && links < MAX_LINKS) {
+        // One wakeup arrow per few pixels of a row: more would be noise, and costly to stroke. It
+        // goes from the waker's row at the wakeup to where the woken slice ends (it became runnable).
+        if (link && x1 - lastLinkX >= 3 && links < MAX_LINKS) {
           const from = rowIndex.get(link.track);
           if (from !== undefined && from >= firstRow - 50 && from <= lastRow + 50) {
-            lastLinkX = x0;
+            lastLinkX = x1;
             const at = links * 4;
-            linkBuffer[at] = xOf(link.time);
+            const wx = link.time >= 0 ? xOf(link.time) : x1;
+            linkBuffer[at] = wx;
             linkBuffer[at + 1] = rowTop(from) + rowHeight / 2;
-            linkBuffer[at + 2] = x0;
-            linkBuffer[at + 3] = y + sliceH / 2;
+            linkBuffer[at + 2] = Math.min(Math.max(wx, x0), x1);
+            linkBuffer[at + 3] = from < r ? y : y + sliceH;
             links++;
           }
         }
       }
       if (runState >= 0) paint(runState, runX0, runX1);
+      if (totals) {
+        const t: Record<string, number> = {};
+        for (let k = 0; k < ns; k++) if (perState[k]! > 0) t[strings[k]!] = (t[strings[k]!] ?? 0) + perState[k]!;
+        totals[track.id] = t;
+      }
       const y0 = Math.max(0, Math.round((y - axisHeight) * dpr));
       const y1 = Math.min(ph, Math.round((y + sliceH - axisHeight) * dpr));
       for (let yy = y0; yy < y1; yy++) px.set(ln.subarray(0, pw), yy * pw);
@@ -311,6 +349,27 @@ export function renderTimeline(ctx: TimelineCanvas, input: TimelineRenderInput):
     for (let i = 0; i < links * 4; i += 4) arrowHead(ctx, linkBuffer[i]!, linkBuffer[i + 1]!, linkBuffer[i + 2]!, linkBuffer[i + 3]!);
     ctx.fill();
     stats.links = links;
+  }
+  for (const l of input.extraLinks ?? []) {
+    const from = rowIndex.get(l.fromTrack);
+    const to = rowIndex.get(l.toTrack);
+    if (from === undefined || to === undefined || from === to) continue;
+    const x0 = xOf(l.time);
+    const x1 = xOf(l.at);
+    const y0 = rowTop(from) + rowHeight / 2;
+    const y1 = from < to ? rowTop(to) + 3 : rowTop(to) + rowHeight - 3;
+    ctx.strokeStyle = '#7a1fa2';
+    ctx.fillStyle = '#7a1fa2';
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.moveTo(x0, y0);
+    ctx.lineTo(x1, y1);
+    ctx.stroke();
+    ctx.beginPath();
+    ctx.rect(x0 - 3, y0 - 3, 6, 6);
+    arrowHead(ctx, x0, y0, x1, y1, 8);
+    ctx.fill();
+    stats.links++;
   }
   if (highlightRow !== undefined && highlightRow >= firstRow && highlightRow <= lastRow) {
     ctx.strokeStyle = '#c98a00';
@@ -392,12 +451,12 @@ export function renderTimeline(ctx: TimelineCanvas, input: TimelineRenderInput):
   ctx.moveTo(0, axisHeight - 0.5);
   ctx.lineTo(width, axisHeight - 0.5);
   ctx.stroke();
+  if (totals) stats.totals = totals;
   return stats;
 }
 
-function arrowHead(ctx: TimelineCanvas, x0: number, y0: number, x1: number, y1: number): void {
+function arrowHead(ctx: TimelineCanvas, x0: number, y0: number, x1: number, y1: number, size = 5): void {
   const a = Math.atan2(y1 - y0, x1 - x0);
-  const size = 5;
   ctx.moveTo(x1, y1);
   ctx.lineTo(x1 - size * Math.cos(a - 0.45), y1 - size * Math.sin(a - 0.45));
   ctx.lineTo(x1 - size * Math.cos(a + 0.45), y1 - size * Math.sin(a + 0.45));

@@ -95,3 +95,22 @@ export function formatBound(value: number, unit: string | null | undefined): str
   if (value >= 1e4) return `${trim(value / 1e3, 1)}k`;
   return String(value);
 }
+
+/** A measured value with about three significant digits: "0.345", "12.3", "1,234". */
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return '–';
+  const a = Math.abs(value);
+  if (a >= 1000) return formatCount(value);
+  if (a === 0) return '0';
+  if (a < 0.001) return value.toExponential(1);
+  return String(Number(value.toPrecision(3)));
+}
+
+/** A time-series value in its unit: durations for time units, otherwise "0.35 threads". */
+export function formatMeasure(value: number, unit: string | null | undefined): string {
+  const u = normalizeUnit(unit);
+  const scale = TIME_SCALE[u];
+  if (scale !== undefined) return formatDuration(value * scale);
+  if (u === 'bytes' || u === 'B') return formatBytes(value);
+  return u ? `${formatNumber(value)} ${u}` : formatNumber(value);
+}

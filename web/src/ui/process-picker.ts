@@ -14,10 +14,11 @@ export function filterProcesses(processes: readonly ProcessInfo[], filter: strin
 }
 
 /**
- * Kernel threads have no command line (the agent shows their name in brackets, as ps does), no
- * memory of their own and no user stacks.
+ * Kernel threads have no user stacks. The agent says which they are (`kernelThread`); an older one
+ * did not, and they are recognised as ps does: no command line (their name in brackets), no memory.
  */
 export function isKernelThread(p: ProcessInfo): boolean {
+  if (typeof p.kernelThread === 'boolean') return p.kernelThread;
   return p.rssBytes === 0 && (p.commandLine === '' || p.commandLine === `[${p.name}]`);
 }
 
@@ -259,10 +260,17 @@ export class ProcessPicker {
     const commandLine = process ? (kernel ? `[${process.name}] · kernel thread: no user stacks` : process.commandLine) : 'every process on the machine';
     setText(cells[0]!, pid === null ? '' : String(pid));
     setText(cells[1]!, process ? process.cpuPercent.toFixed(1) : '');
-    setText(cells[2]!, process ? process.name : 'All processes');
+    if (kernel) {
+      cells[2]!.replaceChildren(process!.name, ' ', h('span', {
+        class: 'badge kernel', 'data-testid': 'kernel-badge', title: 'A kernel thread: no user stacks (only kernel frames, while it runs)',
+      }, 'kernel thread'));
+    } else {
+      setText(cells[2]!, process ? process.name : 'All processes');
+    }
     setText(cells[3]!, commandLine);
     cells[3]!.title = commandLine;
     row.classList.toggle('kernel', kernel);
+    row.dataset['kernel'] = String(kernel);
     const selected = pid === null ? this.selected.size === 0 : this.selected.has(pid);
     row.classList.toggle('selected', selected);
     row.setAttribute('aria-selected', String(selected));

@@ -43,6 +43,9 @@ export class SessionBar {
   private readonly lease: HTMLElement;
   private readonly memory: HTMLElement;
   private readonly sources: HTMLElement;
+  private readonly sourcesBox: HTMLDetailsElement;
+  private readonly sourcesSummary: HTMLElement;
+  private sourcesToggled = false;
   private readonly exited: HTMLElement;
   private readonly ended: HTMLElement;
   private readonly loop: HTMLElement;
@@ -72,6 +75,13 @@ export class SessionBar {
       stop: button('stop', 'Stop', () => actions.stop(), 'Stop the session and detach its sources', 'danger'),
     };
     this.sources = h('div', { class: 'source-stats', 'data-testid': 'source-stats' });
+    // Many sources' counters take much room: folded to one line (with any loss said) beyond two.
+    this.sourcesSummary = h('summary', { 'data-testid': 'source-stats-toggle' });
+    this.sourcesBox = h('details', { class: 'source-stats-box', open: true }, this.sourcesSummary, this.sources);
+    // Once the person opens or closes it, it stays as they left it.
+    this.sourcesSummary.addEventListener('click', () => {
+      this.sourcesToggled = true;
+    });
     this.exited = h('div', { class: 'notice', role: 'status', 'data-testid': 'target-exited', hidden: true },
       'The target exited: nothing more is recorded for it. The models are kept; change the processes or start another session to continue.');
     this.ended = h('div', { class: 'notice ended', role: 'status', 'data-testid': 'session-ended', hidden: true });
@@ -93,7 +103,7 @@ export class SessionBar {
         h('div', { class: 'controls' }, ...Object.values(this.buttons))),
       this.editor.element,
       this.exited, this.ended, this.loop,
-      this.sources);
+      this.sourcesBox);
   }
 
   update(session: Session | null): void {
@@ -112,7 +122,7 @@ export class SessionBar {
     this.memory.classList.toggle('warn', session.memory.droppedHistory > 0);
     this.exited.hidden = !(session.targetExited && session.state !== 'stopped');
     this.ended.hidden = session.state !== 'stopped';
-    setText(this.ended, session.state === 'stopped' ? `The session has stopped${session.endReason ? `: ${session.endReason}` : ''}. Its data is gone from the agent; start a new one to continue.` : '');
+    setText(this.ended, session.state === 'stopped' ? `The session has stopped${session.endReason ? `: ${session.endReason}` : ''}. What it recorded stays readable here for a while; start a new session to continue.` : '');
     const loop = session.loop;
     this.loop.hidden = !loop || (loop.analysisErrors === 0 && loop.lateBatches === 0);
     if (loop) setText(this.loop, `${loop.analysisErrors > 0 ? `${loop.analysisErrors} analysis errors${loop.lastError ? ` (last: ${loop.lastError})` : ''}. ` : ''}${loop.lateBatches > 0 ? `${loop.lateBatches} batches arrived late (a source fell behind).` : ''}`);
@@ -152,6 +162,16 @@ export class SessionBar {
   }
 
   private renderSources(views: SourceView[]): void {
+    const open = views.filter((v) => !v.implicit).length <= 2;
+    if (!this.sourcesToggled && this.sourcesBox.open !== open) this.sourcesBox.open = open;
+    const lossy = views.filter((v) => v.counters.some((c) => c.kind === 'lost' && c.value > 0)).map((v) => v.id);
+    this.sourcesSummary.replaceChildren(
+      h('span', { class: 'muted' }, 'Sources and counters: '),
+      ...views.filter((v) => !v.implicit).flatMap((v, i) => {
+        const main = v.counters.find((c) => c.kind === 'events');
+        return [i > 0 ? ' · ' : '', h('strong', {}, v.id), main ? ` ${counterText(main.name, main.value)} ${main.name}${main.rate !== null ? ` (${formatRate(main.rate)})` : ''}` : ''];
+      }),
+      lossy.length ? h('span', { class: 'warn' }, ` · losses in ${lossy.join(', ')}`) : '');
     this.sources.replaceChildren(...views.map((v) => {
       const options = Object.entries(v.options ?? {}).map(([k, val]) => `${k}=${Array.isArray(val) ? val.join('+') : String(val)}`).join(' ');
       return h('div', { class: 'source-stat', 'data-testid': `source-stat-${v.id}` },

@@ -1,11 +1,12 @@
 import { ApiError } from '../api/client';
 import type { Capabilities, OptionDescriptor, ProcessInfo, SourceDescriptor, StartSessionRequest } from '../api/types';
 import {
-  buildStartRequest, checkOption, describeOption, fieldKey, SESSION_OPTIONS,
+  buildStartRequest, checkOption, describeOption, fieldKey, SESSION_OPTIONS, sessionOptions,
   type FieldErrors, type RawValue, type StartFormValues,
 } from '../form/options';
+import { availablePresets, presetOf, type Preset } from '../form/presets';
 import { h, setText } from './dom';
-import { ProcessPicker, type ProcessSource } from './process-picker';
+import { isKernelThread, ProcessPicker, type ProcessSource } from './process-picker';
 
 interface Field {
   key: string;
@@ -38,6 +39,9 @@ export class StartForm {
   private readonly sourcesBox: HTMLElement;
   private readonly sourcesError: HTMLElement;
   private readonly summary: HTMLElement;
+  private readonly kernelNote: HTMLElement;
+  private readonly presetsBox: HTMLElement;
+  private readonly sessionGrid: HTMLElement;
   private readonly comm: HTMLInputElement;
   private readonly cgroup: HTMLInputElement;
   private readonly detached: HTMLInputElement;
@@ -46,7 +50,10 @@ export class StartForm {
   private readonly fields = new Map<string, Field>();
   private readonly sourceBoxes = new Map<string, HTMLInputElement>();
   private readonly extraErrors = new Map<string, HTMLElement>();
+  private readonly presetButtons = new Map<string, HTMLButtonElement>();
   private sources: SourceDescriptor[] = [];
+  private presets: Preset[] = [];
+  private sessionDecls: readonly OptionDescriptor[] = SESSION_OPTIONS;
   private busy = false;
 
   constructor(
@@ -57,6 +64,8 @@ export class StartForm {
     this.sourcesBox = h('div', { class: 'sources', 'data-testid': 'sources' }, h('p', { class: 'muted' }, 'Asking the agent what it can observe…'));
     this.sourcesError = h('div', { class: 'field-error', role: 'alert', 'data-testid': 'error-sources', hidden: true });
     this.summary = h('span', { class: 'filter-summary', 'data-testid': 'filter-summary' });
+    this.kernelNote = h('p', { class: 'notice', 'data-testid': 'filter-kernel-note', hidden: true, role: 'status' });
+    this.presetsBox = h('div', { class: 'presets', role: 'group', 'aria-label': 'Presets', 'data-testid': 'presets', hidden: true });
     this.comm = h('input', { type: 'text', id: 'filter-comm', 'data-testid': 'filter-comm', placeholder: 'e.g. nginx', maxlength: 64, autocomplete: 'off', 'aria-describedby': 'filter-comm-help filter-comm-error', oninput: () => this.renderSummary() });
     this.cgroup = h('input', { type: 'text', id: 'filter-cgroup', 'data-testid': 'filter-cgroup', placeholder: 'e.g. /system.slice/nginx.service', autocomplete: 'off', 'aria-describedby': 'filter-cgroup-help filter-cgroup-error', oninput: () => this.renderSummary() });
     this.detached = h('input', { type: 'checkbox', id: 'start-detached', 'data-testid': 'detached' });
@@ -72,10 +81,10 @@ export class StartForm {
     this.extraErrors.set('cgroup', cgroupError);
     this.extraErrors.set('sources', this.sourcesError);
 
-    const sessionFields = SESSION_OPTIONS.map((d) => this.optionField(null, d));
+    this.sessionGrid = h('div', { class: 'option-grid' }, ...SESSION_OPTIONS.map((d) => this.optionField(null, d)));
     this.element = h('form', { class: 'start-form', 'data-testid': 'start-form', novalidate: true, 'aria-label': 'Start a session' },
       h('h2', {}, 'New session'),
-      h('fieldset', {}, h('legend', {}, 'What to observe'), this.sourcesBox, this.sourcesError),
+      h('fieldset', {}, h('legend', {}, 'What to observe'), this.presetsBox, this.sourcesBox, this.sourcesError),
       h('fieldset', {}, h('legend', {}, 'Which processes'),
         h('p', { class: 'muted' }, 'Every part given must match. Nothing chosen: every process.'),
         this.picker.element,
@@ -84,11 +93,12 @@ export class StartForm {
           h('small', { id: 'filter-comm-help', class: 'help' }, 'The kernel’s process name (comm, at most 15 characters).'), commError,
           h('label', { for: 'filter-cgroup' }, 'In cgroup'), this.cgroup,
           h('small', { id: 'filter-cgroup-help', class: 'help' }, 'A cgroup v2 path and its descendants.'), cgroupError),
-        h('p', {}, 'Observing: ', this.summary)),
+        h('p', {}, 'Observing: ', this.summary),
+        this.kernelNote),
       h('fieldset', {}, h('legend', {}, 'Session'),
         h('label', { class: 'check' }, this.detached, ' Keep running in the background (detached): it does not stop when this page closes'),
         h('details', { class: 'advanced' }, h('summary', { 'data-testid': 'advanced' }, 'Advanced'),
-          h('div', { class: 'option-grid' }, ...sessionFields))),
+          this.sessionGrid)),
       h('div', { class: 'form-actions' }, this.submit, this.formError),
     );
     this.element.addEventListener('submit', (e) => {
@@ -105,6 +115,46 @@ export class StartForm {
     const preferred = this.sources.find((s) => s.id === 'cpu' && s.available) ?? this.sources.find((s) => s.available);
     this.sourcesBox.replaceChildren(...this.sources.map((s) => this.sourceBlock(s, s === preferred)));
     if (this.sources.length === 0) this.sourcesBox.replaceChildren(h('p', { class: 'muted' }, 'The agent offers no source.'));
+    // The session settings take the agent's ranges and defaults.
+    this.sessionDecls = sessionOptions(caps.session);
+    for (const key of [...this.fields.keys()]) if (key.startsWith('session:')) this.fields.delete(key);
+    this.sessionGrid.replaceChildren(...this.sessionDecls.map((d) => this.optionField(null, d)));
+    this.renderPresets();
+  }
+
+  /** Chooses exactly the sources of a preset (those the agent can run). */
+  applyPreset(id: string): void {
+    const preset = this.presets.find((p) => p.id === id);
+    if (!preset) return;
+    for (const [sourceId, box] of this.sourceBoxes) {
+      box.checked = !box.disabled && preset.sources.includes(sourceId);
+      const grid = box.closest('.source')?.querySelector('.option-grid');
+      if (grid instanceof HTMLElement) grid.hidden = !box.checked;
+    }
+    this.clearError('sources');
+    this.syncPresets();
+  }
+
+  private renderPresets(): void {
+    this.presets = availablePresets(this.sources);
+    this.presetButtons.clear();
+    this.presetsBox.hidden = this.presets.length < 2;
+    this.presetsBox.replaceChildren(h('span', { class: 'muted' }, 'Presets:'), ...this.presets.map((p) => {
+      const b = h('button', {
+        type: 'button', class: 'preset', 'data-testid': `preset-${p.id}`, 'aria-pressed': 'false', title: p.description,
+        onclick: () => this.applyPreset(p.id),
+      }, p.title);
+      this.presetButtons.set(p.id, b);
+      return b;
+    }));
+    this.syncPresets();
+  }
+
+  /** The preset that matches the chosen sources shows pressed. */
+  private syncPresets(): void {
+    const chosen = [...this.sourceBoxes].filter(([, b]) => b.checked).map(([id]) => id);
+    const match = presetOf(chosen, this.presets);
+    for (const [id, b] of this.presetButtons) b.setAttribute('aria-pressed', String(match?.id === id));
   }
 
   showCapabilitiesError(message: string): void {
@@ -127,6 +177,7 @@ export class StartForm {
       onchange: () => {
         options.hidden = !box.checked;
         this.clearError('sources');
+        this.syncPresets();
       },
     });
     box.checked = checked && s.available;
@@ -156,7 +207,7 @@ export class StartForm {
     switch (d.kind) {
       case 'integer':
       case 'number': {
-        const optional = sourceId === null && d.name === 'durationSeconds';
+        const optional = d.default === null;
         const input = h('input', {
           type: 'text', inputmode: d.kind === 'integer' ? 'numeric' : 'decimal', id, 'data-testid': id,
           value: optional ? '' : String(d.default), placeholder: optional ? 'no limit' : String(d.default),
@@ -215,7 +266,7 @@ export class StartForm {
   private async start(): Promise<void> {
     if (this.busy) return;
     this.clearErrors();
-    const built = buildStartRequest(this.sources, this.values());
+    const built = buildStartRequest(this.sources, this.values(), this.sessionDecls);
     if ('errors' in built) {
       this.showErrors(built.errors);
       return;
@@ -289,5 +340,9 @@ export class StartForm {
     if (this.comm.value.trim()) parts.push(`name starts with “${this.comm.value.trim()}”`);
     if (this.cgroup.value.trim()) parts.push(`in cgroup ${this.cgroup.value.trim()}`);
     setText(this.summary, parts.length ? parts.join(' and ') : 'all processes');
+    const kernel = pids.map((pid) => this.picker.known.find((x) => x.pid === pid)).filter((p): p is ProcessInfo => !!p && isKernelThread(p));
+    this.kernelNote.hidden = kernel.length === 0;
+    setText(this.kernelNote, kernel.length === 0 ? '' : `${kernel.map((p) => `${p.name} (pid ${p.pid})`).join(', ')} ${kernel.length > 1 ? 'are kernel threads' : 'is a kernel thread'}: `
+      + 'no user stacks — flame graphs show only kernel frames, and only while it runs; the scheduler sources still see it sleep and wake.');
   }
 }

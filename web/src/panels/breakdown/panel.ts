@@ -18,13 +18,14 @@ export const breakdownPanel: PanelDefinition<ReplaceModel<Record<string, unknown
   create: (host, ctx) => new BreakdownPanel(host, ctx),
 };
 
-export const STATES = ['running', 'runnable', 'sleeping', 'blocked', 'other'] as const;
+export const STATES = ['running', 'runnable', 'sleeping', 'blocked', 'other', 'unknown'] as const;
 export const STATE_COLORS: Readonly<Record<string, string>> = {
   running: '#3f9d57',
   runnable: '#e0a030',
   sleeping: '#9fb8d8',
   blocked: '#c8463c',
   other: '#b8b8b8',
+  unknown: 'repeating-linear-gradient(45deg, #ececea 0 4px, #d9d9d5 4px 8px)',
 };
 
 /** Each state's share of the thread's time, adding up to 1 (0 for a thread without time). */
@@ -54,6 +55,7 @@ const MAX_THREADS = 200;
 class BreakdownPanel implements Panel {
   private readonly list: HTMLElement;
   private readonly status: HTMLElement;
+  private readonly note: HTMLElement;
   private readonly chip: RangeChip;
   private readonly sortSelect: HTMLSelectElement;
   private readonly runner: QueryRunner<BreakdownView>;
@@ -76,7 +78,8 @@ class BreakdownPanel implements Panel {
     } }, ...STATES.map((s) => h('option', { value: s }, `most ${s}`)));
     this.list = h('div', { class: 'bd-list', 'data-testid': 'breakdown' });
     const legend = h('span', { class: 'legend-inline' }, ...STATES.flatMap((s) => [h('span', { class: 'swatch', style: `background:${STATE_COLORS[s]}` }), s]));
-    host.append(h('div', { class: 'panel-toolbar' }, this.chip.element, h('span', { class: 'spacer' }), legend, this.sortSelect, this.status), this.list);
+    this.note = h('div', { class: 'fg-notice', 'data-testid': 'breakdown-notice', hidden: true, role: 'status' });
+    host.append(h('div', { class: 'panel-toolbar' }, this.chip.element, h('span', { class: 'spacer' }), legend, this.sortSelect, this.status), this.note, this.list);
     this.runner = new QueryRunner((params, signal) => ctx.query<BreakdownView>(params, signal), (result, error) => {
       this.lastQuery = Date.now();
       if (result || error) {
@@ -126,7 +129,7 @@ class BreakdownPanel implements Panel {
   }
 
   private onModel(): void {
-    if (!this.ctx.selection.range && !this.liveView() && this.visible && !this.requery) {
+    if (!this.ctx.selection.range && !this.liveView() && this.visible && !document.hidden && !this.requery) {
       // Everything retained grows with the session: ask again, at most every few seconds.
       this.requery = setTimeout(() => {
         this.requery = null;
@@ -150,6 +153,12 @@ class BreakdownPanel implements Panel {
     else setText(this.status, view ? `${view.threads.length} threads` : 'Waiting for data…');
     if (!view) return;
     const unit = normalizeUnit(view.unit) || 'ns';
+    // Wall time no event covers: before a thread's first event, or events over the timeline cap.
+    const unknown = view.threads.reduce((a, t) => a + (t.states['unknown'] ?? 0), 0);
+    const wall = view.threads.reduce((a, t) => a + t.wall, 0);
+    this.note.hidden = !(wall > 0 && unknown / wall >= 0.05);
+    setText(this.note, this.note.hidden ? '' : `${((unknown / wall) * 100).toFixed(0)}% of the threads' time is unknown: before a thread's first event, `
+      + 'or events over the timeline\'s per-second cap (not streamed, see the timeline).');
     const threads = view.threads
       .map((t) => ({ t, shares: stateShares(t) }))
       .sort((a, b) => (b.shares[this.sortBy] ?? 0) - (a.shares[this.sortBy] ?? 0) || b.t.wall - a.t.wall)
@@ -182,7 +191,8 @@ class BreakdownPanel implements Panel {
             : h('p', { class: 'muted' }, 'none'))));
       details.open = this.open.has(key);
       return h('div', { class: 'bd-thread', 'data-testid': 'breakdown-thread', 'data-tid': t.tid },
-        h('div', { class: 'bd-head' }, h('strong', {}, t.name), h('span', { class: 'muted' }, `pid ${t.pid} · tid ${t.tid} · ${formatDuration(unit === 'ns' ? t.wall : t.wall * 1000)}`),
+        h('div', { class: 'bd-head' }, h('strong', {}, t.name),
+          h('span', { class: 'muted' }, `${t.process && t.process !== t.name ? `${t.process} · ` : ''}pid ${t.pid} · tid ${t.tid} · ${formatDuration(unit === 'ns' ? t.wall : t.wall * 1000)}`),
           h('span', { class: 'bd-summary' }, summary)),
         h('div', { class: 'bd-bar', role: 'img', 'aria-label': `${t.name}: ${summary}` }, ...segments),
         details);

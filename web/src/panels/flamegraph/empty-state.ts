@@ -15,6 +15,8 @@ export interface EmptyStateInput {
   unit: string;
   /** What is known about the filter's processes (to recognise kernel threads). */
   processes: readonly ProcessInfo[];
+  /** The sources the model is made from (their counters tell a probe that never fired). */
+  sources?: readonly string[];
 }
 
 /**
@@ -33,9 +35,9 @@ export function emptyStateMessage(input: EmptyStateInput): string | null {
   if (s.state === 'stopped') {
     const reason = s.endReason ? ` (${s.endReason})` : '';
     const observed = (s.sources ?? []).some((src) => src.counters.some((c) => c.kind === 'events' && c.value > 0));
-    // Joined after it stopped: the agent keeps no model of a stopped session.
+    // The agent keeps the models of the most recently stopped sessions readable for a while.
     return observed
-      ? `The session has stopped${reason}. The agent keeps no data of a stopped session, so there is nothing to show here.`
+      ? `The session has stopped${reason}. This model holds no ${what}, or the agent no longer keeps it (stopped sessions' models are kept for a while).`
       : `The session ended before any ${what} were recorded${reason}.`;
   }
   if (s.targetExited) return `The target exited before any ${what} were recorded.`;
@@ -46,11 +48,17 @@ export function emptyStateMessage(input: EmptyStateInput): string | null {
   if (windowsSeen === 0) return `Waiting for the first window (every ${s.windowSeconds} s)…`;
 
   const kernelThreads = input.processes.filter((p) => pids.includes(p.pid) && isKernelThread(p));
-  if (kernelThreads.length > 0) {
-    const names = kernelThreads.map((p) => `pid ${p.pid} (${p.name})`).join(', ');
-    return `No ${what} yet: ${names} ${kernelThreads.length > 1 ? 'are kernel threads' : 'is a kernel thread'}. `
-      + 'Kernel threads have no user stacks and are mostly asleep: only their kernel stacks appear, while they run.';
+  const kernelNote = kernelThreads.length === 0 ? '' : `${kernelThreads.map((p) => `pid ${p.pid} (${p.name})`).join(', ')} `
+    + `${kernelThreads.length > 1 ? 'are kernel threads' : 'is a kernel thread'}. Kernel threads have no user stacks and are mostly asleep: `
+    + 'only their kernel stacks appear, while they run.';
+  // A sampling probe that never ran samples nothing of any process: not the target's fault.
+  const silent = (s.sources ?? []).filter((src) => (input.sources ?? []).includes(src.id)
+    && src.counters.some((c) => c.name === 'bpf.runs' && c.value === 0));
+  if (what === 'samples' && silent.length > 0 && windowsSeen >= IDLE_HINT_WINDOWS) {
+    return `No samples after ${windowsSeen} windows: the ${silent.map((x) => x.id).join(', ')} source's probe has not run once (bpf.runs 0) — `
+      + `the kernel delivers no sampling events on this machine, for any process. The other sources are not affected.${kernelNote ? ` Besides, ${kernelNote}` : ''}`;
   }
+  if (kernelThreads.length > 0) return `No ${what} yet: ${kernelNote}`;
   const filtered = pids.length > 0 || !!s.filter?.comm || !!s.filter?.cgroup;
   const idleWindows = Math.max(input.trailingEmpty, windowsSeen);
   if (idleWindows >= IDLE_HINT_WINDOWS && filtered) {

@@ -365,6 +365,7 @@ class FlameGraphPanel implements Panel {
       trailingEmpty: w.trailingEmpty(),
       unit: this.unit(),
       processes: this.ctx.targetProcesses(),
+      sources: this.ctx.info().sources,
     });
     this.main.setEmptyMessage(message);
   }

@@ -91,7 +91,8 @@ class TablePanel implements Panel {
 
   private onModel(): void {
     const live = this.ctx.model.value;
-    if (live?.truncated && this.sortColumn >= 0 && this.visible && !this.requery) {
+    // A hidden page asks nothing: the next change after it shows again brings the table up to date.
+    if (live?.truncated && this.sortColumn >= 0 && this.visible && !document.hidden && !this.requery) {
       const wait = Math.max(0, REQUERY_MS - (Date.now() - this.lastQuery));
       this.requery = setTimeout(() => {
         this.requery = null;

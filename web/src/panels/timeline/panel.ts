@@ -1,4 +1,4 @@
-import type { StackFrame, TimelineLink, TimelineSliceDetail, TimelineSummary, TimelineTrack, TimelineWindow } from '../../api/types';
+import type { StackFrame, TimelineLink, TimelineSliceDetail, TimelineSummary, TimelineTrack, TimelineWaker, TimelineWindow } from '../../api/types';
 import { isObject, ReplaceModel } from '../../live/live-model';
 import {
   atLiveEdge, clampViewport, fetchWindow, followLive, panBy, windowServes, zoomAt,
@@ -24,6 +24,8 @@ const LABEL_W = 170;
 const AXIS_H = 24;
 const ROW_H = 26;
 const QUERY_DELAY_MS = 90;
+/** In live mode the view follows the stream (about ten changes a second): at most this often. */
+const LIVE_REFRESH_MS = 300;
 /** The first view: the last 10 s (or everything when shorter). */
 const INITIAL_SPAN_NS = 10e9;
 
@@ -34,7 +36,25 @@ export function orderTracks(tracks: readonly TimelineTrack[], filter: string): T
     ? tracks.filter((t) => t.name.toLowerCase().includes(needle) || (t.process ?? '').toLowerCase().includes(needle)
       || String(t.tid ?? '').includes(needle) || String(t.pid ?? '').includes(needle) || t.id === needle)
     : tracks.slice();
-  return shown.sort((a, b) => (a.pid ?? 0) - (b.pid ?? 0) || (a.tid ?? 0) - (b.tid ?? 0) || (a.id < b.id ? -1 : 1));
+  // Threads by process and thread id, then the CPUs by number.
+  const cpuOf = (t: TimelineTrack): number => (t.kind === 'cpu' ? Number(/\d+/.exec(t.id)?.[0] ?? 0) : -1);
+  return shown.sort((a, b) => Number(a.kind === 'cpu') - Number(b.kind === 'cpu') || cpuOf(a) - cpuOf(b)
+    || (a.pid ?? 0) - (b.pid ?? 0) || (a.tid ?? 0) - (b.tid ?? 0) || (a.id < b.id ? -1 : 1));
+}
+
+/**
+ * When the waker woke the thread: its `time` when it falls within the slice (an agent that did not
+ * see the wakeup itself sends no time or one before the session), else the slice's end.
+ */
+export function wakeTime(slice: { start: number; duration: number }, waker: TimelineWaker): number {
+  const t = waker.time;
+  const end = slice.start + slice.duration;
+  return typeof t === 'number' && t >= slice.start && t <= end + 1e9 ? t : end;
+}
+
+/** An interrupt (pid 0, named `interrupt: …`) woke the thread, not another thread. */
+export function wokenByInterrupt(waker: TimelineWaker): boolean {
+  return waker.tid === 0 || waker.name.startsWith('interrupt');
 }
 
 /**
@@ -58,6 +78,11 @@ class TimelinePanel implements Panel {
 
   private viewport: Viewport | null = null;
   private live = true;
+  /**
+   * In live mode, how wide the view is: the last 10 s (`initial`, until the person zooms), the
+   * span the person chose (`chosen`), or everything, growing with the history (`all`).
+   */
+  private spanMode: 'initial' | 'chosen' | 'all' = 'initial';
   private scrollY = 0;
   private rows: TimelineRow[] = [];
   private tracks: TimelineTrack[] = [];
@@ -66,6 +91,15 @@ class TimelinePanel implements Panel {
   private held: (FetchWindow & { tracks: string }) | null = null;
   private inflight: AbortController | null = null;
   private queryTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastQueryAt = 0;
+  /** A query was wanted while the page was hidden: ask when it shows again. */
+  private staleWhileHidden = false;
+  private readonly onVisibility = (): void => {
+    if (!document.hidden && this.staleWhileHidden) {
+      this.staleWhileHidden = false;
+      this.invalidate(true);
+    }
+  };
   private queries = 0;
   private lastQuery: Record<string, string | number> | null = null;
   private detail: { track: string; at: number; slice: TimelineSliceDetail | null; link: TimelineLink | null; error: string | null } | null = null;
@@ -74,6 +108,8 @@ class TimelinePanel implements Panel {
   private drag: { x: number; y: number; t: number; scrollY: number; viewport: Viewport; select: boolean; moved: boolean; pointer: number } | null = null;
   private dragSelection: Viewport | null = null;
   private stats: TimelineDrawStats & { drawMs: number } = { slices: 0, rects: 0, instants: 0, links: 0, labels: 0, drawMs: 0 };
+  /** Answers applied to the canvas (a test waits for a new one after a query). */
+  private answers = 0;
   private visible = true;
   private pending = 0;
   private width = 0;
@@ -96,7 +132,7 @@ class TimelinePanel implements Panel {
       h('button', { type: 'button', 'data-testid': testid, 'aria-label': factor < 1 ? 'Zoom in' : 'Zoom out', onclick: () => this.zoomCentre(factor) }, label);
     const legend = h('span', { class: 'legend-inline' },
       ...['running', 'runnable', 'sleeping', 'blocked'].flatMap((s) => [h('span', { class: 'swatch', style: `background:${stateColor(s)}` }), s]),
-      h('span', { class: 'swatch tick' }), 'CPU sample', h('span', { class: 'swatch arrow' }), 'woken by');
+      h('span', { class: 'swatch tick' }), 'CPU sample', h('span', { class: 'swatch arrow' }), 'wakeup (from the waker)');
     host.append(
       h('div', { class: 'panel-toolbar' }, this.filterInput, zoomButton('−', 2, 'timeline-zoom-out'), zoomButton('+', 0.5, 'timeline-zoom-in'),
         h('button', { type: 'button', 'data-testid': 'timeline-all', onclick: () => this.showAll() }, 'All'),
@@ -112,18 +148,59 @@ class TimelinePanel implements Panel {
       this.tooltip.hidden = true;
     });
     this.wrap.addEventListener('keydown', (e) => this.key(e));
+    document.addEventListener('visibilitychange', this.onVisibility);
     this.resizes.observe(this.wrap);
     this.unsubscribe.push(
-      ctx.onModelChange(() => this.onTracks()),
+      ctx.onSessionChange((session) => {
+        if (session.state === 'stopped' && this.liveButton.textContent?.startsWith('Live')) this.setLive(this.live);
+      }),
+      ctx.onModelChange(() => this.onTracks(true)),
       ctx.selection.subscribe(() => this.invalidate(false)),
     );
     ctx.expose({
       state: () => ({
-        viewport: this.viewport, live: this.live, tracks: this.rows.length, queries: this.queries, lastQuery: this.lastQuery,
-        detail: this.detail ? { track: this.detail.track, at: this.detail.at, state: this.detail.slice?.state ?? null, waker: this.detail.slice?.waker ?? null } : null,
-        highlightTrack: this.highlightTrack, drawn: this.stats,
+        viewport: this.viewport, live: this.live, tracks: this.rows.length, queries: this.queries, lastQuery: this.lastQuery, answers: this.answers,
+        detail: this.detail ? {
+          track: this.detail.track, at: this.detail.at, state: this.detail.slice?.state ?? null, start: this.detail.slice?.start ?? null,
+          duration: this.detail.slice?.duration ?? null, stack: this.detail.slice?.stack?.map((f) => f.name) ?? null,
+          waker: this.detail.slice?.waker ?? null, wakerTrack: this.detail.slice?.waker ? this.wakerTrack(this.detail.link, this.detail.slice.waker) : null,
+        } : null,
+        highlightTrack: this.highlightTrack, drawn: this.stats, capped: this.summary()?.capped ?? 0, dropped: this.summary()?.dropped ?? 0,
+        end: this.summary()?.end ?? null, held: this.held ? { t0: this.held.t0, t1: this.held.t1, px: this.held.px } : null,
       }),
-      setViewport: (t0: number, t1: number) => this.setViewport({ t0, t1 }, false),
+      /** The tracks in row order: id, kind, name, pid, tid. */
+      tracks: () => this.tracks.map((t) => ({ id: t.id, kind: t.kind, name: t.name, process: t.process ?? '', pid: t.pid ?? -1, tid: t.tid ?? -1 })),
+      /** The slices of the held answer for a track that overlap the view: what the canvas shows. */
+      slices: (track: string) => {
+        const d = this.data;
+        const tr = d?.tracks.find((t) => t.id === track);
+        const v = this.viewport;
+        if (!d || !tr || !v) return [];
+        const s = tr.slices;
+        const out: { start: number; duration: number; state: string; label: string | null; merged: number; link: TimelineLink | null }[] = [];
+        for (let i = 0; i < s.starts.length; i++) {
+          if (s.starts[i]! + s.durations[i]! < v.t0 || s.starts[i]! > v.t1) continue;
+          out.push({ start: s.starts[i]!, duration: s.durations[i]!, state: d.strings[s.states[i]!] ?? '', label: s.labels[i]! >= 0 ? d.strings[s.labels[i]!] ?? null : null, merged: s.merged[i]!, link: s.links[i] ?? null });
+        }
+        return out;
+      },
+      /** Times of the held answer's instants (CPU samples) of a track within the view. */
+      instants: (track: string): number[] => {
+        const v = this.viewport;
+        const times = this.data?.tracks.find((t) => t.id === track)?.instants?.times ?? [];
+        return v ? times.filter((t) => t >= v.t0 && t <= v.t1) : [];
+      },
+      setViewport: (t0: number, t1: number) => {
+        this.spanMode = 'chosen';
+        this.setViewport({ t0, t1 }, false);
+      },
+      /** Opens the details of the slice of `track` at time t, as a click does; resolves with them. */
+      detailAt: (track: string, t: number): Promise<TimelineSliceDetail | null> => this.openDetail(track, Math.round(t)),
+      /** Filters the tracks as the filter box does. */
+      filter: (text: string) => {
+        this.filterInput.value = text;
+        this.onTracks(false);
+      },
       /** Client coordinates of time t on a track's row (for clicking a slice). */
       pointAt: (track: string, t: number): { x: number; y: number } | null => {
         const r = this.rowIndex.get(track);
@@ -145,6 +222,7 @@ class TimelinePanel implements Panel {
       },
     });
     this.onTracks();
+    if (ctx.session()?.state === 'stopped') this.setLive(this.live);
   }
 
   setVisible(visible: boolean): void {
@@ -159,6 +237,7 @@ class TimelinePanel implements Panel {
     this.inflight?.abort();
     this.detailAbort?.abort();
     if (this.queryTimer) clearTimeout(this.queryTimer);
+    document.removeEventListener('visibilitychange', this.onVisibility);
   }
 
   // --- model and viewport ---------------------------------------------------------------------
@@ -171,27 +250,41 @@ class TimelinePanel implements Panel {
     return { start: 0, end: Math.max(this.summary()?.end ?? 0, 1) };
   }
 
-  private onTracks(): void {
+  /** The summary changed (from the stream: `fromModel`), or the filter. */
+  private onTracks(fromModel = false): void {
     const s = this.summary();
     this.tracks = orderTracks(s?.tracks ?? [], this.filterInput.value);
     this.rows = this.tracks.map((t) => ({
       id: t.id,
       label: t.name,
-      detail: t.kind === 'thread' ? `${t.process ?? ''} ${t.pid ?? ''}/${t.tid ?? ''}${t.end !== null ? ' · exited' : ''}` : t.kind,
+      detail: t.kind === 'thread' ? `${t.process ?? ''} ${t.pid ?? ''}/${t.tid ?? ''}${t.end !== null ? ' · exited' : ''}` : t.kind === 'cpu' ? 'CPU: who ran' : t.kind,
+      kind: t.kind,
     }));
     this.rowIndex = new Map(this.rows.map((r, i) => [r.id, i]));
+    // Where the panel sizes itself (the overview's top area), it is as tall as its tracks.
+    this.wrap.style.setProperty('--tl-content', `${AXIS_H + Math.max(this.rows.length, 3) * ROW_H + 4}px`);
     if (s) {
       const b = this.bounds();
       if (!this.viewport) this.viewport = clampViewport({ t0: b.end - INITIAL_SPAN_NS, t1: b.end }, b);
+      else if (this.live && this.spanMode !== 'chosen') this.viewport = clampViewport({ t0: this.spanMode === 'all' ? b.start : b.end - INITIAL_SPAN_NS, t1: b.end }, b);
       else if (this.live) this.viewport = followLive(this.viewport, b);
     }
     const notes: string[] = [];
-    if (s && s.capped > 0) notes.push(`${formatCount(s.capped)} events over the cap of ${formatCount(s.capPerSecond)}/s were counted but not recorded.`);
+    if (s && s.capped > 0) {
+      notes.push(`${formatCount(s.capped)} events over the cap of ${formatCount(s.capPerSecond)} per second were counted but not recorded: `
+        + 'parts of the tracks are missing (the breakdown counts them as unknown). Raise the sources\' timeline cap, or observe fewer threads.');
+    }
     if (s && s.dropped > 0) notes.push(`${formatCount(s.dropped)} oldest slices were dropped to stay within the memory budget.`);
     this.notice.hidden = notes.length === 0;
+    this.notice.dataset['capped'] = String(s?.capped ?? 0);
     setText(this.notice, notes.join(' '));
+    this.renderStatus();
+    this.invalidate(true, fromModel);
+  }
+
+  private renderStatus(): void {
+    const s = this.summary();
     setText(this.status, s ? `${this.rows.length} of ${s.tracks.length} tracks · ${formatCount(s.slices)} slices held` : 'Waiting for data…');
-    this.invalidate(true);
   }
 
   private setViewport(v: Viewport, keepLive: boolean): void {
@@ -206,6 +299,11 @@ class TimelinePanel implements Panel {
     this.liveButton.setAttribute('aria-pressed', String(live));
     setText(this.liveButton, live ? 'Live' : 'Live ▶');
     this.liveButton.title = live ? 'Following the newest data; scroll back to pause' : 'Paused: click to follow the newest data';
+    if (this.ctx.session()?.state === 'stopped') {
+      // A stopped session does not grow: the button shows its end.
+      setText(this.liveButton, live ? 'End' : 'End ▶');
+      this.liveButton.title = 'The session has stopped: show the end of what it recorded';
+    }
     if (live && this.viewport) {
       this.viewport = followLive(this.viewport, this.bounds());
       this.invalidate(true);
@@ -216,11 +314,13 @@ class TimelinePanel implements Panel {
     const v = this.viewport;
     if (!v) return;
     const anchor = this.live ? v.t1 : (v.t0 + v.t1) / 2;
+    this.spanMode = 'chosen';
     this.setViewport(zoomAt(v, factor, anchor, this.bounds()), this.live);
     if (this.live) this.viewport = followLive(this.viewport!, this.bounds());
   }
 
   private showAll(): void {
+    this.spanMode = 'all';
     const b = this.bounds();
     this.setViewport({ t0: b.start, t1: b.end }, true);
     this.setLive(true);
@@ -228,8 +328,8 @@ class TimelinePanel implements Panel {
 
   // --- drawing and querying -------------------------------------------------------------------
 
-  private invalidate(requery: boolean): void {
-    if (requery) this.scheduleQuery();
+  private invalidate(requery: boolean, fromModel = false): void {
+    if (requery) this.scheduleQuery(fromModel);
     if (this.pending || !this.visible) return;
     this.pending = requestAnimationFrame(() => {
       this.pending = 0;
@@ -248,13 +348,23 @@ class TimelinePanel implements Panel {
     return this.rows.slice(first, last + 1).map((r) => r.id);
   }
 
-  private scheduleQuery(): void {
+  /**
+   * Asks for the view's window soon: after a short pause in the person's moves (debounced), or, for
+   * a change of the live model, at most every LIVE_REFRESH_MS (throttled). Nothing while hidden.
+   */
+  private scheduleQuery(fromModel = false): void {
     if (!this.visible || !this.viewport || this.rows.length === 0) return;
+    if (document.hidden) {
+      this.staleWhileHidden = true;
+      return;
+    }
+    if (fromModel && this.queryTimer) return;
     if (this.queryTimer) clearTimeout(this.queryTimer);
+    const delay = fromModel ? Math.max(QUERY_DELAY_MS, LIVE_REFRESH_MS - (performance.now() - this.lastQueryAt)) : QUERY_DELAY_MS;
     this.queryTimer = setTimeout(() => {
       this.queryTimer = null;
       this.query();
-    }, QUERY_DELAY_MS);
+    }, delay);
   }
 
   private query(): void {
@@ -274,10 +384,13 @@ class TimelinePanel implements Panel {
     this.inflight = controller;
     this.queries++;
     this.lastQuery = params;
+    this.lastQueryAt = performance.now();
     this.ctx.query<TimelineWindow>(params, controller.signal).then((data) => {
       if (controller !== this.inflight) return;
       this.inflight = null;
       this.data = data;
+      this.answers++;
+      this.renderStatus();
       this.held = { ...w, tracks: trackKey };
       this.heldRevision = revision;
       this.invalidate(false);
@@ -320,6 +433,8 @@ class TimelinePanel implements Panel {
       highlight: this.detail ? { track: this.detail.track, start: this.detail.slice?.start ?? this.detail.at } : null,
       highlightTrack: this.highlightTrack,
       end: this.summary()?.end ?? null,
+      extraLinks: this.detailLink(),
+      totals: true,
     });
     this.stats = { ...stats, drawMs: performance.now() - t0 };
     const d = this.canvas.dataset;
@@ -329,6 +444,18 @@ class TimelinePanel implements Panel {
     d['slices'] = String(stats.slices);
     d['links'] = String(stats.links);
     d['tracks'] = String(this.rows.length);
+    d['answers'] = String(this.answers);
+  }
+
+  /** The clicked slice's wakeup, as an arrow from the waker's row (when it has one in view). */
+  private detailLink(): { fromTrack: string; time: number; toTrack: string; at: number }[] {
+    const d = this.detail;
+    const waker = d?.slice?.waker;
+    if (!d || !d.slice || !waker || wokenByInterrupt(waker)) return [];
+    const from = this.wakerTrack(d.link, waker);
+    if (!from) return [];
+    const t = wakeTime(d.slice, waker);
+    return [{ fromTrack: from, time: t, toTrack: d.track, at: t }];
   }
 
   // --- input ----------------------------------------------------------------------------------
@@ -362,6 +489,7 @@ class TimelinePanel implements Panel {
     const factor = Math.exp(e.deltaY * scale * 0.0015);
     const anchor = this.timeAtX(e.clientX);
     const next = zoomAt(v, factor, anchor, this.bounds());
+    this.spanMode = 'chosen';
     // Zooming about the live edge keeps following it; anywhere else it pauses.
     this.setViewport(next, this.live && atLiveEdge(next, this.bounds()));
   }
@@ -447,10 +575,10 @@ class TimelinePanel implements Panel {
     const row = this.rows[r];
     if (!row || e.clientX - this.canvas.getBoundingClientRect().left < LABEL_W) return;
     const at = Math.max(0, Math.round(this.timeAtX(e.clientX)));
-    this.openDetail(row.id, at);
+    void this.openDetail(row.id, at);
   }
 
-  private openDetail(track: string, at: number): void {
+  private openDetail(track: string, at: number): Promise<TimelineSliceDetail | null> {
     // The link of the slice (from the window data) names the waker's track for the jump.
     const v = this.viewport!;
     const i = sliceAt(this.data, track, at, (3 * (v.t1 - v.t0)) / this.plotWidth());
@@ -463,15 +591,17 @@ class TimelinePanel implements Panel {
     this.detailAbort = controller;
     this.renderDetail();
     this.invalidate(false);
-    this.ctx.query<TimelineSliceDetail>({ track, at: queryAt }, controller.signal).then((slice) => {
-      if (controller !== this.detailAbort || !this.detail) return;
+    return this.ctx.query<TimelineSliceDetail>({ track, at: queryAt }, controller.signal).then((slice) => {
+      if (controller !== this.detailAbort || !this.detail) return null;
       this.detail.slice = slice;
       this.renderDetail();
       this.invalidate(false);
+      return slice;
     }, (err: unknown) => {
-      if (controller !== this.detailAbort || !this.detail) return;
+      if (controller !== this.detailAbort || !this.detail) return null;
       this.detail.error = err instanceof Error ? err.message : String(err);
       this.renderDetail();
+      return null;
     });
   }
 
@@ -497,25 +627,39 @@ class TimelinePanel implements Panel {
         h('dt', {}, 'start'), h('dd', {}, formatTime(s.start, s.duration)),
         h('dt', {}, 'duration'), h('dd', {}, formatDuration(s.duration)),
         ...(s.cpu !== null && s.cpu !== undefined && s.cpu >= 0 ? [h('dt', {}, 'cpu'), h('dd', {}, String(s.cpu))] : [])));
-      parts.push(h('h4', {}, 'Stack'), stackList(s.stack, 'slice-stack'));
+      const blocked = s.state !== 'running' && s.state !== 'runnable';
+      parts.push(h('h4', {}, blocked ? 'Where it blocked' : 'Stack'), stackList(s.stack, 'slice-stack',
+        blocked ? 'No stack: the off-CPU source records stacks of blocks at least its timeline minimum long.' : 'No stack captured.'));
       if (s.waker) {
         const waker = s.waker;
-        const target = this.wakerTrack(d.link, waker.tid);
+        const interrupt = wokenByInterrupt(waker);
+        const target = interrupt ? null : this.wakerTrack(d.link, waker);
+        const at = wakeTime(s, waker);
         parts.push(
           h('h4', {}, 'Woken by'),
-          h('p', { 'data-testid': 'slice-waker' }, `${waker.name} (pid ${waker.pid}, tid ${waker.tid})`),
+          h('p', { 'data-testid': 'slice-waker', 'data-tid': waker.tid, 'data-track': target ?? '' },
+            interrupt ? waker.name : `${waker.name} (pid ${waker.pid}, tid ${waker.tid})`, h('span', { class: 'muted' }, ` at ${formatTime(at, s.duration)}`)),
           target
-            ? h('button', { type: 'button', 'data-testid': 'jump-to-waker', onclick: () => this.jumpTo(target, d.link?.time ?? s.start) }, 'Show the waker’s track')
-            : h('p', { class: 'muted' }, 'The waker has no track here (another process, or filtered out).'),
-          stackList(waker.stack, 'waker-stack'));
+            ? h('button', { type: 'button', 'data-testid': 'jump-to-waker', onclick: () => this.jumpTo(target, at) }, 'Show the waker’s track')
+            : h('p', { class: 'muted' }, interrupt
+              ? 'An interrupt woke it (a timer or a device), not a thread: there is no waker track.'
+              : 'The waker has no track here (another process, or filtered out).'),
+          h('h4', {}, 'The waker’s stack'),
+          stackList(waker.stack, 'waker-stack', 'The waker’s stack was not captured.'));
+      } else if (blocked) {
+        parts.push(h('p', { class: 'muted', 'data-testid': 'slice-waker' }, 'The waker is not known.'));
       }
     }
     this.details.replaceChildren(...parts.filter((p): p is Node => p !== null));
   }
 
-  private wakerTrack(link: TimelineLink | null, tid: number): string | null {
-    if (link && this.summary()?.tracks.some((t) => t.id === link.track)) return link.track;
-    return this.summary()?.tracks.find((t) => t.tid === tid)?.id ?? null;
+  /** The waker's track: as the slice detail names it, else the slice's link, else the thread's by tid. */
+  private wakerTrack(link: TimelineLink | null, waker: TimelineWaker): string | null {
+    const tracks = this.summary()?.tracks ?? [];
+    if (waker.track && tracks.some((t) => t.id === waker.track)) return waker.track;
+    if (link && tracks.some((t) => t.id === link.track)) return link.track;
+    if (wokenByInterrupt(waker)) return null;
+    return tracks.find((t) => t.kind === 'thread' && t.tid === waker.tid)?.id ?? null;
   }
 
   /** Scrolls to a track, points at it and centres the view on time t. */
@@ -562,9 +706,27 @@ class TimelinePanel implements Panel {
   }
 }
 
-function stackList(stack: StackFrame[] | undefined, testid: string): HTMLElement {
-  if (!stack || stack.length === 0) return h('p', { class: 'muted', 'data-testid': testid }, 'No stack captured.');
-  // Root first on the wire; the innermost frame is what one reads first.
-  return h('ol', { class: 'tl-stack', 'data-testid': testid, reversed: true },
-    ...stack.slice().reverse().map((f) => h('li', { title: f.module ?? '' }, h('code', {}, f.name), f.module ? h('span', { class: 'muted' }, ` ${f.module}`) : null)));
+/** Whether a stack frame is the kernel's (`kind` by name or by number). */
+function isKernelFrame(f: StackFrame): boolean {
+  return f.kind === 'kernel' || f.kind === 2 || f.module === 'kernel';
+}
+
+function stackList(stack: StackFrame[] | undefined, testid: string, empty: string): HTMLElement {
+  if (!stack || stack.length === 0) return h('p', { class: 'muted', 'data-testid': testid }, empty);
+  // Root first on the wire; the innermost frame is what one reads first. The kernel's frames (the
+  // innermost, for a block) fold into one line that opens: the user frames say where the code was.
+  const frames = stack.slice().reverse();
+  const item = (f: StackFrame): HTMLElement => h('li', { title: f.module ?? '', class: isKernelFrame(f) ? 'kernel' : 'user' },
+    h('code', {}, f.name), f.module ? h('span', { class: 'muted' }, ` ${f.module}`) : null);
+  let k = 0;
+  while (k < frames.length && isKernelFrame(frames[k]!)) k++;
+  const list = h('ol', { class: 'tl-stack', reversed: true, start: frames.length - k }, ...frames.slice(k).map(item));
+  if (k < 2) return h('ol', { class: 'tl-stack', 'data-testid': testid, reversed: true }, ...frames.map(item));
+  const kernel = frames.slice(0, k);
+  return h('div', { 'data-testid': testid, class: 'tl-stack-wrap' },
+    h('details', { class: 'tl-kernel' },
+      // Named by the innermost frame that is not the scheduler's own (do_nanosleep, anon_pipe_read).
+      h('summary', {}, `${k} kernel frames, in `, h('code', {}, kernel.find((f) => !/sched|switch|^__/.test(f.name))?.name ?? kernel[0]!.name), ' …'),
+      h('ol', { class: 'tl-stack', reversed: true, start: frames.length }, ...kernel.map(item))),
+    list);
 }
