@@ -114,6 +114,7 @@ public sealed class ServeApiTests
         await WaitForFrame(agent, a, "spend_75");
         await WaitForFrame(agent, b, "read");
         Assert.Equal(2, (await agent.GetJson("/api/sessions")).GetArrayLength());
+        await WaitForSamples(agent, a, 150); // a 75 % share is only a majority once there are enough samples
 
         var diff = await agent.GetJson($"/api/sessions/{b}/models/cpu.flamegraph?baseline.session={a}&baseline.model=cpu.flamegraph");
         Assert.Equal("diff", diff.GetProperty("kind").GetString());
@@ -387,6 +388,17 @@ public sealed class ServeApiTests
         sessions.EnumerateArray().Single(s => s.GetProperty("id").GetString() == id).GetProperty("lease");
 
     /// <summary>The share of a range or diff answer's total in nodes named <paramref name="frame"/> (outermost occurrences).</summary>
+    private static async Task WaitForSamples(AgentServerProcess agent, string id, long samples)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        long total;
+        while ((total = (await agent.GetJson($"/api/sessions/{id}/models/cpu.flamegraph")).GetProperty("totalSamples").GetInt64()) < samples)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"session {id} has {total} samples after {Patience}, expected {samples}");
+            await Task.Delay(250);
+        }
+    }
+
     private static double Share(JsonElement graph, string frame, string totals = "nodeTotals", string total = "totalSamples")
     {
         var names = FrameNames(graph);
