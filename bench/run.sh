@@ -21,13 +21,13 @@ PAGE=$(getconf PAGESIZE)
 for tool in sysbench curl; do command -v $tool >/dev/null || { echo "bench: $tool is missing (apt-get install $tool)" >&2; exit 1; }; done
 
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() { for p in "${pids[@]}"; do pkill -P "$p" 2>/dev/null; kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) {print "nan"; exit} if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 now_ms() { date +%s%3N; }
 # On-CPU time of all the process's threads in ns (schedstat: finer than the 10 ms ticks of /proc/PID/stat).
-cpu_ns() { cat /proc/$1/task/*/schedstat 2>/dev/null | awk '{s+=$1} END {printf "%d", s}'; }
+cpu_ns() { cat /proc/$1/task/*/schedstat 2>/dev/null | awk '{s+=$1} END {printf "%.0f", s}'; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 ctx_switches() { cat /proc/$1/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s+=$2} END {print s+0}'; }
 bpf_progs() { ls -l /proc/$1/fd 2>/dev/null | grep -c 'anon_inode:bpf-prog' || true; }
@@ -145,7 +145,7 @@ for _ in $(seq 1 "$ROUNDS"); do
   stop_agent
 done
 first_page=$(median <"$RESULTS/first-page.txt"); first_graph=$(median <"$RESULTS/first-graph.txt")
-kill "$load" 2>/dev/null || true
+pkill -P "$load" 2>/dev/null; kill "$load" 2>/dev/null || true
 
 size=$(stat -c %s "$BIN")
 {

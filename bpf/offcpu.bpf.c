@@ -29,6 +29,7 @@ const volatile __u64 span_min_ns = 1000000;       /* blocks at least this long g
 const volatile __u32 span_cap_per_cpu = 2000;     /* per second per CPU */
 const volatile __u32 state_mask = (1 << OFFCPU_SLEEPING) | (1 << OFFCPU_BLOCKED); /* states recorded */
 const volatile bool waker_stacks = true;
+const volatile __u32 stack_reuse_max = 15;        /* stacks reused at one place between two walks, on average */
 
 SS_COUNTERS(offcpu_counter, OFFCPU_CTR_MAX);
 SS_BTF_STRUCT(offcpu_key)
@@ -57,6 +58,23 @@ struct {
 	__uint(max_entries, 1 << 20);
 } spans SEC(".maps");
 
+/* Where a thread left the CPU, as its user registers at kernel entry and its state say: the syscall
+ * and its first argument (an fd, a futex address), the user instruction, stack and frame pointers,
+ * and the two return addresses the frame pointer leads to. A thread that blocks again at the same
+ * place (a loop around read(), futex_wait, epoll_wait) has, in practice, the same stacks. */
+struct place {
+	__u64 ip;
+	__u64 sp;
+	__u64 bp;
+	__u64 ret[2];
+	__u64 arg0;
+	__u64 nr;
+	__u32 state;
+	__u32 reuses_left; /* 0: the next block at this place walks again */
+	__u32 unstable;    /* a check found other stacks here: walk every time until the place changes */
+	__u32 _pad;
+};
+
 /* A thread's block in progress. */
 struct block {
 	__u64 start_ns;   /* switch-out; 0: not blocked (or not observed) */
@@ -70,6 +88,7 @@ struct block {
 	__u32 waker_tid;
 	__u32 _pad;
 	char waker_comm[16];
+	struct place place; /* of the last walk; kept from block to block */
 };
 
 SS_TASK_SCRATCH(blocks, struct block);
@@ -193,32 +212,107 @@ static __always_inline void stream(struct block *b, __u32 tgid, __u32 tid, __u64
 	count(OFFCPU_CTR_SPANS);
 }
 
-/* The switch-out half: prev is current, so its stacks can be walked. */
-static __always_inline void block_starts(void *ctx, struct block *b, __u32 state, __u64 now)
+/* The place prev leaves the CPU at (prev is current), or false where it cannot be told: a kernel
+ * thread, an architecture whose registers are not read here (then every block walks). */
+static __always_inline bool place_of(struct task_struct *task, __u32 state, struct place *p)
+{
+#if defined(__TARGET_ARCH_x86)
+	struct pt_regs *regs;
+	__u64 frame[2] = {};
+
+	if (!task || !task->mm)
+		return false;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (!regs)
+		return false;
+	p->ip = regs->ip;
+	p->sp = regs->sp;
+	p->bp = regs->bp;
+	p->arg0 = regs->di;
+	p->nr = regs->orig_ax;
+	p->state = state;
+	/* Code without frame pointers leaves anything in bp: a failed read is a value like another. */
+	if (bpf_probe_read_user(frame, sizeof(frame), (void *)regs->bp) == 0) {
+		p->ret[0] = frame[1];
+		if (bpf_probe_read_user(frame, sizeof(frame), (void *)frame[0]) == 0)
+			p->ret[1] = frame[1];
+	}
+	return true;
+#else
+	return false;
+#endif
+}
+
+static __always_inline bool same_place(const struct place *a, const struct place *b)
+{
+	return a->ip == b->ip && a->sp == b->sp && a->bp == b->bp && a->ret[0] == b->ret[0] && a->ret[1] == b->ret[1] &&
+	       a->arg0 == b->arg0 && a->nr == b->nr && a->state == b->state;
+}
+
+/* A stack hash a count may still refer to: 0 ("no stack") or present in the stacks map (user space
+ * deletes stacks nothing referred to for a while). */
+static __always_inline bool stack_present(__u64 hash)
+{
+	return !hash || bpf_map_lookup_elem(&stacks, &hash);
+}
+
+/* Reuses between two walks at one place: stack_reuse_max on average, drawn at random so that a thread
+ * alternating between stacks at one place cannot beat in step with the checks. */
+static __always_inline __u32 reuses_until_check(void)
+{
+	return stack_reuse_max ? 1 + bpf_get_prandom_u32() % (2 * stack_reuse_max) : 0;
+}
+
+/* The switch-out half: prev is current, so its stacks can be walked. Walking costs microseconds
+ * (more where the user code keeps no frame pointers and the walk follows whatever bp holds), and a
+ * thread in a loop blocks at one place again and again: when prev blocks at the place of its last
+ * walk (task: prev where its place can be read, else NULL), that walk's stacks are reused, and walked
+ * again after a random number of reuses, which checks them. */
+static __always_inline void block_starts(void *ctx, struct block *b, struct task_struct *task, __u32 state, __u64 now)
 {
 	__u64 id = bpf_get_current_pid_tgid();
+	struct place here = {};
+	bool placed = stack_reuse_max && place_of(task, state, &here);
+	bool same = placed && same_place(&here, &b->place);
 	struct ss_stacks *st;
-	long err = 0;
+	long err;
 
-	st = ss_capture_stacks_skip(ctx, SS_TRACEPOINT_SKIP);
-	if (!st) {
-		b->start_ns = 0;
-		return;
-	}
-	err = ss_store_stack(&stacks, st->user_hash, &st->user);
-	if (!err)
-		err = ss_store_stack(&stacks, st->kernel_hash, &st->kernel);
-	if (err) {
-		count_lost(err, OFFCPU_CTR_LOST_STACKS_FULL);
-		b->start_ns = 0;
-		return;
+	if (same && b->place.reuses_left && !b->place.unstable && stack_present(b->user_stack) && stack_present(b->kernel_stack)) {
+		b->place.reuses_left--;
+		count(OFFCPU_CTR_STACKS_REUSED);
+	} else {
+		st = ss_capture_stacks_skip(ctx, SS_TRACEPOINT_SKIP);
+		if (!st) {
+			b->start_ns = 0;
+			return;
+		}
+		err = ss_store_stack(&stacks, st->user_hash, &st->user);
+		if (!err)
+			err = ss_store_stack(&stacks, st->kernel_hash, &st->kernel);
+		if (err) {
+			count_lost(err, OFFCPU_CTR_LOST_STACKS_FULL);
+			b->start_ns = 0;
+			b->place.reuses_left = 0;
+			return;
+		}
+		if (same && !b->place.reuses_left && !b->place.unstable) {
+			count(OFFCPU_CTR_STACKS_REUSE_CHECKED);
+			if (st->user_hash != b->user_stack || st->kernel_hash != b->kernel_stack) {
+				count(OFFCPU_CTR_STACKS_REUSE_DIFFERED);
+				here.unstable = 1;
+			}
+		} else if (same) {
+			here.unstable = b->place.unstable;
+		}
+		b->user_stack = st->user_hash;
+		b->kernel_stack = st->kernel_hash;
+		here.reuses_left = placed && !here.unstable ? reuses_until_check() : 0;
+		b->place = here;
 	}
 	ss_announce_current(id >> 32, (__u32)id);
 	b->start_ns = now;
 	b->wake_ns = 0;
 	b->state = state;
-	b->user_stack = st->user_hash;
-	b->kernel_stack = st->kernel_hash;
 	b->waker_tgid = 0;
 	b->waker_tid = 0;
 	b->waker_user_stack = 0;
@@ -317,7 +411,7 @@ int BPF_PROG(offcpu_switch_btf, bool preempt, struct task_struct *prev, struct t
 		if (traced(state) && ss_wanted_task(prev)) {
 			b = ss_task_scratch(&blocks, prev);
 			if (b)
-				block_starts(ctx, b, state, now);
+				block_starts(ctx, b, prev, state, now);
 			else
 				count(OFFCPU_CTR_LOST_NO_STORAGE);
 		}
@@ -360,7 +454,7 @@ int BPF_PROG(offcpu_switch_raw, bool preempt, struct task_struct *prev, struct t
 			bpf_map_update_elem(&blocks_by_tid, &prev_tid, &empty, BPF_ANY);
 			b = bpf_map_lookup_elem(&blocks_by_tid, &prev_tid);
 			if (b)
-				block_starts(ctx, b, state, now);
+				block_starts(ctx, b, NULL, state, now); /* a fresh entry: nothing to reuse */
 			else
 				count(OFFCPU_CTR_LOST_NO_STORAGE);
 		}

@@ -66,6 +66,9 @@ enum offcpu_counter {
 	OFFCPU_CTR_LOST_COUNTS_FULL,     /* counts map full: block lost */
 	OFFCPU_CTR_LOST_STACKS_FULL,     /* stacks map full: block lost */
 	OFFCPU_CTR_LOST_NO_STORAGE,      /* no per-task storage for a thread: its block is not measured */
+	OFFCPU_CTR_STACKS_REUSED,        /* blocks at the place of the thread's last walk: its stacks reused, no walk */
+	OFFCPU_CTR_STACKS_REUSE_CHECKED, /* walks at the end of a run of reuses, checking them */
+	OFFCPU_CTR_STACKS_REUSE_DIFFERED,/* ...that found other stacks at the same place */
 	OFFCPU_CTR_MAX,
 };
 

@@ -104,6 +104,7 @@ internal static class OffCpuSchema
     public static readonly ConstantRef<uint> SpanCapPerCpu = Object.Constant<uint>("span_cap_per_cpu");
     public static readonly ConstantRef<uint> StateMask = Object.Constant<uint>("state_mask");
     public static readonly ConstantRef<bool> WakerStacks = Object.Constant<bool>("waker_stacks");
+    public static readonly ConstantRef<uint> StackReuseMax = Object.Constant<uint>("stack_reuse_max");
 
     public static readonly ProgramVariant TpBtf = Object.Variant("tp_btf/sched_switch", Object.Program("offcpu_switch_btf"), Object.Program("offcpu_waking_btf"));
     public static readonly ProgramVariant RawTracepoint = Object.Variant("raw_tp/sched_switch", Object.Program("offcpu_switch_raw"), Object.Program("offcpu_waking_raw"));

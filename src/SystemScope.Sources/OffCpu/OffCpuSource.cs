@@ -168,6 +168,7 @@ internal sealed class OffCpuSource(SourceContext context) : ISource
             setup.Set(OffCpuSchema.SpanCapPerCpu, (uint)options.Get(OffCpuSourceProvider.TimelineCap));
             setup.Set(OffCpuSchema.StateMask, mask);
             setup.Set(OffCpuSchema.WakerStacks, options.Get(OffCpuSourceProvider.WakerStacks));
+            setup.Set(OffCpuSchema.StackReuseMax, (uint)options.Get(OffCpuSourceProvider.StackReuse));
         });
         _slots = new DoubleBuffer(_object.Map(KitSchema.ActiveSlot), Settle);
         _stacks = new StackStore(_object.Map(OffCpuSchema.Stacks));

@@ -20,6 +20,11 @@ public sealed class OffCpuSourceProvider : ISourceProvider
     public static readonly BooleanOption WakerStacks = new(
         "wakerStacks", "Walk the waker's stack at the wakeup (as offwaketime) for blocks at least timelineMinUs long; the waker's name and thread are always kept", true);
 
+    public static readonly IntegerOption StackReuse = new(
+        "stackReuse",
+        "A thread that blocks again at the place of its last stack walk (same syscall and first argument, user instruction, stack and frame pointers, the two return addresses they lead to, and state) reuses that walk's stacks, about this many times between two walks, which check them (0: walk at every block; counters stacks.reused and stacks.reuse_differed say how often and how well)",
+        0, 1000, 15, "blocks");
+
     public static readonly IntegerOption TimelineMinUs = new(
         "timelineMinUs", "Blocks at least this long go to the thread timeline one by one, with their stacks and waker", 1, 60_000_000, 1000, "µs");
 
@@ -32,7 +37,7 @@ public sealed class OffCpuSourceProvider : ISourceProvider
         Layer.Scheduler,
         "Time threads spend blocked, by the kernel and user stack they blocked in and by state, with who woke them and the waker's stack; aggregated in the kernel from sched_switch and sched_waking.")
     {
-        Options = [MinBlockUs, States, WakerStacks, TimelineMinUs, TimelineCap],
+        Options = [MinBlockUs, States, WakerStacks, StackReuse, TimelineMinUs, TimelineCap],
     };
 
     public SourceDescriptor Descriptor => SourceDescriptor;

@@ -80,6 +80,38 @@ public sealed class SchedulerLayerTests
     }
 
     [AgentFact]
+    public async Task Stacks_reused_at_one_place_are_checked_and_callers_that_differ_far_up_keep_their_share()
+    {
+        // The two callers differ only three frames above the sleep: what identifies "the same place"
+        // cannot tell them apart, so only the walks that check reuses can (then the place walks every time).
+        using var workload = Workloads.Start("deep_callers", "30");
+        using var agent = AgentServerProcess.Start();
+        var id = await Start(agent, $$"""{"sources":["offcpu"],"pid":{{workload.Pid}},"detached":true}""");
+        await Task.Delay(TimeSpan.FromSeconds(6));
+
+        var offcpu = await agent.GetJson($"/api/sessions/{id}/models/offcpu.flamegraph");
+        double shorter = Graph.Under(offcpu, "caller_short"), longer = Graph.Under(offcpu, "caller_long");
+        Assert.True(shorter + longer > 0, string.Join(", ", Graph.Names(offcpu)));
+        Assert.InRange(shorter / (shorter + longer), 0.20, 0.30);
+
+        var counters = Source(await agent.GetJson($"/api/sessions/{id}"), "offcpu").GetProperty("counters").EnumerateArray()
+            .ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("value").GetInt64());
+        Assert.True(counters["stacks.reused"] > 0, "a thread sleeping in a loop reuses its stacks");
+        Assert.True(counters["stacks.reuse_differed"] > 0, "the walks that check reuses find the other caller");
+
+        // Walking at every block: the same shares, no reuse.
+        var exact = await Start(agent, $$$"""{"sources":[{"id":"offcpu","options":{"stackReuse":0}}],"pid":{{{workload.Pid}}},"detached":true}""");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var walked = await agent.GetJson($"/api/sessions/{exact}/models/offcpu.flamegraph");
+        shorter = Graph.Under(walked, "caller_short");
+        longer = Graph.Under(walked, "caller_long");
+        Assert.InRange(shorter / (shorter + longer), 0.20, 0.30);
+        var exactCounters = Source(await agent.GetJson($"/api/sessions/{exact}"), "offcpu").GetProperty("counters").EnumerateArray()
+            .ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("value").GetInt64());
+        Assert.Equal(0, exactCounters["stacks.reused"]);
+    }
+
+    [AgentFact]
     public async Task Two_threads_ping_ponging_through_a_pipe_name_each_other_as_waker()
     {
         using var workload = Workloads.Start("pipe_pingpong", "30");
