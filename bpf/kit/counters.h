@@ -32,6 +32,7 @@ enum ss_kit_counter {
 	SS_CTR_FILTER_BUSY,         /* events rejected while user space was rewriting the filter */
 	SS_CTR_STACK_USER_ERRORS,   /* user stacks that could not be walked (kept without) */
 	SS_CTR_STACK_KERNEL_ERRORS, /* kernel stacks that could not be walked, other than "none here" */
+	SS_CTR_STACKS_RESERVED,     /* stacks kept in the preallocated reserve: the stacks map could not allocate */
 	SS_CTR_KIT_MAX,
 };
 

@@ -10,6 +10,12 @@
  * Stacks are kept in a hash map keyed by a 64-bit hash of their frames rather than in
  * BPF_MAP_TYPE_STACK_TRACE, whose buckets are indexed by a truncated hash: a colliding stack
  * silently replaces or drops the older one at the sizes we need.
+ *
+ * Stacks maps allocate their elements as they fill (a preallocated one would hold megabytes while
+ * mostly empty), from the kernel's BPF allocator, which keeps only a few elements of this size
+ * (~1 KiB) ready per CPU and refills them asynchronously: a burst of new stacks — the start of a
+ * session on a busy machine — can find none (-ENOMEM). Such a stack goes to ss_stack_reserve, a small
+ * preallocated map that user space reads and empties (KitSchema.StackReserve).
  */
 #ifndef SS_KIT_STACKS_H
 #define SS_KIT_STACKS_H
@@ -35,6 +41,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ss_stacks);
 } ss_stack_scratch SEC(".maps");
+
+#define SS_STACK_RESERVE_ENTRIES 256
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SS_STACK_RESERVE_ENTRIES);
+	__type(key, __u64);
+	__type(value, struct ss_stack);
+} ss_stack_reserve SEC(".maps");
 
 /* A hash map of stacks by hash. Entries take memory only when present. */
 #define SS_STACK_MAP(name, entries)                      \
@@ -120,8 +135,9 @@ static __always_inline struct ss_stacks *ss_capture_stacks(void *ctx)
 	return ss_capture_stacks_skip(ctx, 0);
 }
 
-/* Stores a stack under its hash unless it is there; 0 on success, or the map's error (-E2BIG or
- * -ENOMEM when full). A hash of 0 ("no stack") stores nothing. */
+/* Stores a stack under its hash unless it is there (in the reserve when the map cannot allocate);
+ * 0 on success, or the map's error (-E2BIG when full, -ENOMEM when the reserve is full too). A hash
+ * of 0 ("no stack") stores nothing. */
 static __always_inline long ss_store_stack(void *stacks, __u64 hash, const struct ss_stack *stack)
 {
 	long err;
@@ -129,7 +145,14 @@ static __always_inline long ss_store_stack(void *stacks, __u64 hash, const struc
 	if (!hash || bpf_map_lookup_elem(stacks, &hash))
 		return 0;
 	err = bpf_map_update_elem(stacks, &hash, stack, BPF_NOEXIST);
-	return err == -EEXIST ? 0 : err;
+	if (err == -EEXIST)
+		return 0;
+	/* BPF_ANY: user space may be emptying the reserve right now; the content under a hash is the same. */
+	if (err == -ENOMEM && !bpf_map_update_elem(&ss_stack_reserve, &hash, stack, BPF_ANY)) {
+		ss_kit_count(SS_CTR_STACKS_RESERVED);
+		return 0;
+	}
+	return err;
 }
 
 #endif

@@ -35,6 +35,12 @@ internal sealed class CpuSource : ISource
     private readonly Dictionary<ulong, ReadOnlyMemory<ulong>> _stacks = [];
     private readonly DrainVisitor<CpuCountKey, ulong> _addCount;
     private readonly DrainVisitor<ulong, StackRecord> _addStack;
+    private readonly DrainVisitor<ulong, StackRecord> _addReserved;
+    // Stacks from the kit's reserve (kit/stacks.h), of this window's drain and the one before: the
+    // reserve is shared by both slots, so a stack a count of the active slot refers to may have been
+    // drained with the other slot's.
+    private Dictionary<ulong, ReadOnlyMemory<ulong>> _reserved = [];
+    private Dictionary<ulong, ReadOnlyMemory<ulong>> _reservedBefore = [];
     private readonly TickDecoder _ticks = new();
     private RingBuffer? _tickRing;
     private SharedKernelMaps? _shared;
@@ -62,6 +68,7 @@ internal sealed class CpuSource : ISource
         FrequencyHz = (int)context.Options.Get(CpuSourceProvider.Frequency);
         _addCount = (in CpuCountKey key, in ulong count) => _counts.Add((key, (long)count));
         _addStack = (in ulong hash, in StackRecord stack) => _stacks[hash] = StackRecord.Frames(in stack).ToArray();
+        _addReserved = (in ulong hash, in StackRecord stack) => _reserved[hash] = StackRecord.Frames(in stack).ToArray();
     }
 
     private enum SourceState
@@ -273,10 +280,14 @@ internal sealed class CpuSource : ISource
         {
             _counts.Clear();
             _stacks.Clear();
+            (_reservedBefore, _reserved) = (_reserved, _reservedBefore);
+            _reserved.Clear();
         }
 
+        // Counts first: a stack is stored before the count that refers to it.
         _countsDrainer.Drain(_object!.Map(CpuProfileSchema.Counts(slot)), _addCount);
         _stacksDrainer.Drain(_object.Map(CpuProfileSchema.Stacks(slot)), _addStack);
+        _stacksDrainer.Drain(_object.Map(KitSchema.StackReserve), _addReserved);
     }
 
     private void Publish(long startNs, long endNs, Event<CpuSampleTick>[] ticks)
@@ -342,7 +353,7 @@ internal sealed class CpuSource : ISource
             return ReadOnlyMemory<ulong>.Empty;
         }
 
-        if (_stacks.TryGetValue(hash, out var frames))
+        if (_stacks.TryGetValue(hash, out var frames) || _reserved.TryGetValue(hash, out frames) || _reservedBefore.TryGetValue(hash, out frames))
         {
             return frames;
         }

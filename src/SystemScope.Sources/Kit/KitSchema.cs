@@ -26,6 +26,9 @@ internal static class KitSchema
     /// <summary>kit/stacks.h: frames captured per stack.</summary>
     public static readonly ConstantRef<uint> MaxStackDepth = new("ss_max_stack_depth");
 
+    /// <summary>kit/stacks.h: stacks the stacks map could not allocate an element for (read and emptied by user space).</summary>
+    public static readonly MapRef<ulong, StackRecord> StackReserve = new("ss_stack_reserve", ScalarLayout.U64, StackRecord.Layout);
+
     /// <summary>kit/slots.h: which of two map slots the programs write.</summary>
     public static readonly MapRef<uint, uint> ActiveSlot = new("ss_active_slot", ScalarLayout.U32, ScalarLayout.U32);
 
@@ -33,7 +36,7 @@ internal static class KitSchema
     public static readonly IReadOnlyList<MapRef> SharedMaps = [Filter, FilterTgids, KnownTgids, ProcEvents];
 
     /// <summary>Maps of optional kit headers, checked where an object has them.</summary>
-    public static readonly IReadOnlyList<MapRef> OptionalMaps = [ActiveSlot];
+    public static readonly IReadOnlyList<MapRef> OptionalMaps = [ActiveSlot, StackReserve];
 
     /// <summary>Records the kit defines, checked where an object's BTF has them.</summary>
     public static readonly IReadOnlyList<ILayout> Records = [ProcEvent.Layout, StackRecord.Layout, FilterConfig.Layout];

@@ -9,10 +9,11 @@ namespace SystemScope.Sources.Kit;
 /// <c>keepWindows</c> windows are deleted from the kernel map (the cache keeps them longer, so a long
 /// block that started with a stack deleted meanwhile still resolves). Stacks taken for blocks that were
 /// never recorded (shorter than the threshold) are found by walking the map every <c>keepWindows</c>
-/// windows and deleted when two walks in a row found them unused. Thread-safe: a window loop and a
-/// ring reader may resolve at once.
+/// windows and deleted when two walks in a row found them unused. A stack the map could not allocate
+/// for is found in the kit's reserve (<see cref="KitSchema.StackReserve"/>), cached, and deleted there.
+/// Thread-safe: a window loop and a ring reader may resolve at once.
 /// </summary>
-internal sealed class StackStore(BpfMap stacks, int keepWindows = 10, int maxCached = 50_000)
+internal sealed class StackStore(BpfMap stacks, BpfMap? reserve, int keepWindows = 10, int maxCached = 50_000)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<ulong, Entry> _cache = [];
@@ -54,6 +55,14 @@ internal sealed class StackStore(BpfMap stacks, int keepWindows = 10, int maxCac
             {
                 var frames = StackRecord.Frames(in record).ToArray();
                 _cache[hash] = new Entry(frames) { LastWindow = _window, InKernel = true };
+                return frames;
+            }
+
+            if (reserve is not null && reserve.TryLookup(hash, out record))
+            {
+                var frames = StackRecord.Frames(in record).ToArray();
+                _cache[hash] = new Entry(frames) { LastWindow = _window };
+                reserve.TryDelete(hash);
                 return frames;
             }
         }

@@ -171,7 +171,7 @@ internal sealed class OffCpuSource(SourceContext context) : ISource
             setup.Set(OffCpuSchema.StackReuseMax, (uint)options.Get(OffCpuSourceProvider.StackReuse));
         });
         _slots = new DoubleBuffer(_object.Map(KitSchema.ActiveSlot), Settle);
-        _stacks = new StackStore(_object.Map(OffCpuSchema.Stacks));
+        _stacks = new StackStore(_object.Map(OffCpuSchema.Stacks), _object.Map(KitSchema.StackReserve));
         _names = ProcessNames.For(context);
         _channel = ProcessChannel.Of(context);
         _lanes = new SinkLanes(context.Sink, 2);

@@ -81,7 +81,7 @@ public sealed class KitObjectTests(ITestOutputHelper output)
         using var cpu = KitObject.Load(CpuProfileSchema.Object, shared: null);
 
         Assert.Equal(
-            ["records", "lost.records", "processes.announced", "filter.busy", "stack.user_errors", "stack.kernel_errors",
+            ["records", "lost.records", "processes.announced", "filter.busy", "stack.user_errors", "stack.kernel_errors", "stacks.reserved",
              "samples.taken", "samples.skipped", "samples.accepted", "samples.recorded", "lost.counts_full", "lost.stacks_full", "lost.other", "ticks", "ticks.capped"],
             cpu.Counters.Names);
         Assert.All(cpu.Counters.Read(), kv => Assert.Equal(0, kv.Value));
