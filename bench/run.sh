@@ -21,7 +21,7 @@ PAGE=$(getconf PAGESIZE)
 for tool in sysbench curl; do command -v $tool >/dev/null || { echo "bench: $tool is missing (apt-get install $tool)" >&2; exit 1; }; done
 
 pids=()
-cleanup() { for p in "${pids[@]}"; do pkill -P "$p" 2>/dev/null; kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() { for p in "${pids[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) {print "nan"; exit} if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
@@ -145,7 +145,7 @@ for _ in $(seq 1 "$ROUNDS"); do
   stop_agent
 done
 first_page=$(median <"$RESULTS/first-page.txt"); first_graph=$(median <"$RESULTS/first-graph.txt")
-pkill -P "$load" 2>/dev/null; kill "$load" 2>/dev/null || true
+pkill -P "$load" 2>/dev/null || true; kill "$load" 2>/dev/null || true
 
 size=$(stat -c %s "$BIN")
 {

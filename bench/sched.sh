@@ -26,7 +26,7 @@ done
 pids=()
 stats_was=$(cat /proc/sys/kernel/bpf_stats_enabled)
 cleanup() {
-  for p in "${pids[@]}"; do pkill -P "$p" 2>/dev/null; kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   echo "$stats_was" >/proc/sys/kernel/bpf_stats_enabled
   declare -F browser_stop >/dev/null && browser_stop
@@ -114,10 +114,10 @@ agent_rows=()
 # One detached session of sched+offcpu+cpu on all CPUs for RUN_SECONDS; $1: "none" or "page" (the web
 # UI viewing the session, its overview with the thread timeline live, in a visible tab).
 measure_agent() {
-  local sid tab='' t0 t1 s0 s1 c0 c1 snapshot lost lost_detail capped
+  local sid tab='' t0 t1 s0 s1 c0 c1 snapshot lost lost_detail capped reserved
   sid=$(api POST /api/sessions '{"sources":["sched","offcpu","cpu"],"detached":true}' | json 'd["id"]')
   if [[ $1 == page ]]; then
-    [[ -n "$BROWSER_PID" ]] || { agent_rows+=("| the page open (timeline live) | chromium missing: not measured | | | |"); api DELETE "/api/sessions/$sid" >/dev/null; return; }
+    [[ -n "$BROWSER_PID" ]] || { agent_rows+=("| the page open (timeline live) | chromium missing: not measured | | | | |"); api DELETE "/api/sessions/$sid" >/dev/null; return; }
     tab=$(browser_open "http://127.0.0.1:$PORT/?session=$sid")
   fi
   sleep 3   # attach, first windows, the page's first draw
@@ -128,10 +128,11 @@ measure_agent() {
   lost=$(echo "$snapshot" | json 'sum(c["value"] for s in d["sources"] for c in s["counters"] if c["kind"] == "lost")')
   lost_detail=$(echo "$snapshot" | json '", ".join(s["id"] + "/" + c["name"] + "=" + str(c["value"]) for s in d["sources"] for c in s["counters"] if c["kind"] == "lost" and c["value"])')
   capped=$(api GET "/api/sessions/$sid/models/threads.timeline" | json 'd["capped"]')
+  reserved=$(echo "$snapshot" | json 'sum(c["value"] for s in d["sources"] for c in s["counters"] if c["name"] == "stacks.reserved")')
   agent_rows+=("| $([[ $1 == page ]] && echo 'the page open on the session (overview: thread timeline live, flame graphs, stream)' || echo 'nobody looking (detached session)') \
 | $(awk -v c="$((c1 - c0))" -v ms="$((s1 - s0))" 'BEGIN {printf "%.0f", c / (ms / 1000)}') \
 | $(awk -v t="$((t1 - t0))" -v ms="$((s1 - s0))" 'BEGIN {printf "%.1f", t / 1e6 / ms * 100}') % \
-| $(( $(rss_kb "$agent") / 1024 )) MiB | ${lost}${lost_detail:+ ($lost_detail)} | ${capped} |")
+| $(( $(rss_kb "$agent") / 1024 )) MiB | ${lost}${lost_detail:+ ($lost_detail)} | ${reserved} | ${capped} |")
   [[ -n "$tab" ]] && browser_close "$tab"
   api DELETE "/api/sessions/$sid" >/dev/null
   sleep 2
@@ -139,7 +140,7 @@ measure_agent() {
 echo "agent under perf bench sched pipe: ${RUN_SECONDS}s, sched+offcpu+cpu, nobody looking, then the page open"
 measure_agent none
 measure_agent page
-pkill -P "$load" 2>/dev/null; kill "$load" 2>/dev/null || true
+pkill -P "$load" 2>/dev/null || true; kill "$load" 2>/dev/null || true
 browser_stop
 kill "$agent"; wait "$agent" 2>/dev/null || true
 
@@ -161,8 +162,8 @@ echo "$costs"
 echo
 echo "Agent at the highest context-switch rate this machine produces (\`perf bench sched pipe\`), one session of sched+offcpu+cpu on all CPUs, ${RUN_SECONDS} s:"
 echo
-echo "| viewer | context switches/s | agent CPU (% of one CPU) | agent RSS | events lost (every source's lost counters) | switches over the timeline's per-second cap (counted, not streamed) |"
-echo "|---|---|---|---|---|---|"
+echo "| viewer | context switches/s | agent CPU (% of one CPU) | agent RSS | events lost (every source's lost counters) | stacks kept in the reserve (the stacks map could not allocate) | switches over the timeline's per-second cap (counted, not streamed) |"
+echo "|---|---|---|---|---|---|---|"
 printf '%s\n' "${agent_rows[@]}"
 echo
 } >>"$REPORT"
