@@ -38,7 +38,13 @@ browser_open() {
 browser_close() { curl -sf "http://127.0.0.1:$BROWSER_DEBUG_PORT/json/close/$1" >/dev/null || true; }
 
 browser_stop() {
-  [[ -n "$BROWSER_PID" ]] && { kill "$BROWSER_PID" 2>/dev/null || true; wait "$BROWSER_PID" 2>/dev/null || true; }
-  [[ -n "${BROWSER_PROFILE:-}" ]] && rm -rf "$BROWSER_PROFILE"
+  if [[ -n "$BROWSER_PID" ]]; then
+    kill "$BROWSER_PID" 2>/dev/null || true
+    wait "$BROWSER_PID" 2>/dev/null || true
+  fi
+  # Its helper processes may still be writing the profile for a moment.
+  if [[ -n "${BROWSER_PROFILE:-}" ]]; then
+    rm -rf "$BROWSER_PROFILE" 2>/dev/null || { sleep 1; rm -rf "$BROWSER_PROFILE" 2>/dev/null || true; }
+  fi
   BROWSER_PID=
 }

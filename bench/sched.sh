@@ -117,8 +117,10 @@ measure_agent() {
   local sid tab='' t0 t1 s0 s1 c0 c1 snapshot lost lost_detail capped reserved
   sid=$(api POST /api/sessions '{"sources":["sched","offcpu","cpu"],"detached":true}' | json 'd["id"]')
   if [[ $1 == page ]]; then
-    [[ -n "$BROWSER_PID" ]] || { agent_rows+=("| the page open (timeline live) | chromium missing: not measured | | | | |"); api DELETE "/api/sessions/$sid" >/dev/null; return; }
-    tab=$(browser_open "http://127.0.0.1:$PORT/?session=$sid")
+    [[ -n "$BROWSER_PID" ]] || { agent_rows+=("| the page open (timeline live) | chromium missing: not measured | | | | | |"); api DELETE "/api/sessions/$sid" >/dev/null; return; }
+    if ! tab=$(browser_open "http://127.0.0.1:$PORT/?session=$sid"); then
+      agent_rows+=("| the page open (timeline live) | chromium did not open the tab: not measured | | | | | |"); api DELETE "/api/sessions/$sid" >/dev/null; return
+    fi
   fi
   sleep 3   # attach, first windows, the page's first draw
   c0=$(awk '/^ctxt/ {print $2}' /proc/stat); t0=$(cpu_ns "$agent"); s0=$(now_ms)
