@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SystemScope.Bpf;
 
 namespace SystemScope.Sources.Kit;
@@ -105,6 +106,7 @@ internal sealed class StackStore(BpfMap stacks, BpfMap? reserve, int keepWindows
         if (_window % keepWindows == 0)
         {
             Walk();
+            EmptyReserve();
         }
     }
 
@@ -112,13 +114,8 @@ internal sealed class StackStore(BpfMap stacks, BpfMap? reserve, int keepWindows
     private void Walk()
     {
         var unused = new HashSet<ulong>();
-        ulong key = 0, next = 0;
-        var first = true;
-        while (first ? stacks.TryGetNextKey([], System.Runtime.InteropServices.MemoryMarshal.AsBytes(new Span<ulong>(ref next)))
-                     : stacks.TryGetNextKey(System.Runtime.InteropServices.MemoryMarshal.AsBytes(new ReadOnlySpan<ulong>(in key)), System.Runtime.InteropServices.MemoryMarshal.AsBytes(new Span<ulong>(ref next))))
+        foreach (var key in Keys(stacks))
         {
-            first = false;
-            key = next;
             bool used;
             lock (_gate)
             {
@@ -138,6 +135,37 @@ internal sealed class StackStore(BpfMap stacks, BpfMap? reserve, int keepWindows
         }
 
         _unusedAtLastWalk = unused;
+    }
+
+    /// <summary>Moves what the reserve holds into the cache: stacks taken for blocks never recorded would otherwise fill it.</summary>
+    private void EmptyReserve()
+    {
+        if (reserve is null)
+        {
+            return;
+        }
+
+        foreach (var hash in Keys(reserve))
+        {
+            Resolve(hash);
+            reserve.TryDelete(hash);
+        }
+    }
+
+    private static List<ulong> Keys(BpfMap map)
+    {
+        var keys = new List<ulong>();
+        ulong key = 0, next = 0;
+        var first = true;
+        while (first ? map.TryGetNextKey([], MemoryMarshal.AsBytes(new Span<ulong>(ref next)))
+                     : map.TryGetNextKey(MemoryMarshal.AsBytes(new ReadOnlySpan<ulong>(in key)), MemoryMarshal.AsBytes(new Span<ulong>(ref next))))
+        {
+            first = false;
+            key = next;
+            keys.Add(key);
+        }
+
+        return keys;
     }
 
     private sealed class Entry(ulong[] frames)
