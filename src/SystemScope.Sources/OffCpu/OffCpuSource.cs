@@ -18,150 +18,43 @@ namespace SystemScope.Sources.OffCpu;
 /// for the timeline. Stacks live in one map read by hash (<see cref="StackStore"/>): a block's stacks
 /// are taken at switch-out, its count recorded at switch-in, often in the other slot.
 /// </summary>
-internal sealed class OffCpuSource(SourceContext context) : ISource
+internal sealed class OffCpuSource(SourceContext context) : KitSource
 {
-    private const string ErrorCode = "source-unavailable";
     private static readonly TimeSpan FirstWindow = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(2);
 
-    private readonly Lock _gate = new();
-    private readonly List<BpfLink> _links = [];
     private readonly HashMapDrainer<OffCpuKey, OffCpuValue> _drainer = new(512);
     private readonly List<(OffCpuKey Key, OffCpuValue Value)> _counts = [];
-    private SharedKernelMaps? _shared;
-    private KitObject? _object;
     private DoubleBuffer? _slots;
     private StackStore? _stacks;
-    private WindowLoop? _loop;
-    private RingReader? _reader;
     private SpanDecoder? _spans;
     private SinkLanes? _lanes;
     private ProcessNames? _names;
     private ProcessChannel? _channel;
-    private IReadOnlyDictionary<string, long> _kernel = new Dictionary<string, long>();
-    private BpfProgramStats _cost;
     private long _cappedReported;
     private long _blocks;
-    private bool _started;
-    private bool _disposed;
 
-    public SourceDescriptor Descriptor => OffCpuSourceProvider.SourceDescriptor;
+    public override SourceDescriptor Descriptor => OffCpuSourceProvider.SourceDescriptor;
 
-    public IReadOnlyList<string> Mechanisms { get; private set; } = [];
+    protected override string ObjectName => OffCpuSchema.Object.Name;
 
-    public IReadOnlyList<SourceCounter> Counters
-    {
-        get
-        {
-            lock (_gate)
-            {
-                var counters = new List<SourceCounter>
-                {
-                    new("blocks", Interlocked.Read(ref _blocks), CounterKind.Events, "blocks recorded in the kernel and collected"),
-                    new("timeline.spans", _spans?.Published ?? 0, CounterKind.Events, "long blocks sent to the timeline"),
-                    new("stacks.missing", _stacks?.Missing ?? 0, CounterKind.Lost, "blocks whose stack was gone before it was read"),
-                    new("windows", _loop?.Windows ?? 0, CounterKind.Info, "collection windows drained"),
-                };
-                counters.AddRange(KernelCounters.Report(_kernel, OffCpuSchema.Object.Name));
-                counters.AddRange(KernelCounters.Cost(_cost, _shared?.StatsProblem));
-                return counters;
-            }
-        }
-    }
+    protected override IEnumerable<SourceCounter> OwnCounters() =>
+    [
+        new("blocks", Interlocked.Read(ref _blocks), CounterKind.Events, "blocks recorded in the kernel and collected"),
+        new("timeline.spans", _spans?.Published ?? 0, CounterKind.Events, "long blocks sent to the timeline"),
+        new("stacks.missing", _stacks?.Missing ?? 0, CounterKind.Lost, "blocks whose stack was gone before it was read"),
+    ];
 
-    public void Start()
-    {
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_started)
-            {
-                throw new InvalidOperationException("source offcpu: already started");
-            }
-
-            _started = true;
-            try
-            {
-                StartLocked();
-            }
-            catch (BpfException ex)
-            {
-                ReleaseLocked();
-                throw new UnavailableException(ErrorCode, $"source offcpu: {ex.Message}", ex.Detail, ex);
-            }
-            catch (DllNotFoundException ex)
-            {
-                ReleaseLocked();
-                throw new UnavailableException(ErrorCode, $"source offcpu: libbpf is not available: {ex.Message}", null, ex);
-            }
-            catch
-            {
-                ReleaseLocked();
-                throw;
-            }
-        }
-    }
-
-    /// <summary>Detaches the programs; blocks in progress are not counted (their start is forgotten at the next switch-out).</summary>
-    public void Pause()
-    {
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            DetachLocked();
-        }
-    }
-
-    public void Resume()
-    {
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_object is not null && _links.Count == 0)
-            {
-                AttachLocked();
-            }
-        }
-    }
-
-    public void Dispose()
-    {
-        WindowLoop? loop;
-        RingReader? reader;
-        lock (_gate)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            DetachLocked();
-            loop = _loop;
-            reader = _reader;
-            if (loop is null)
-            {
-                ReleaseLocked();
-                return;
-            }
-        }
-
-        // The loop collects the last window (both slots) and then releases the kernel objects; the
-        // reader publishes the spans still in the ring first.
-        reader?.Dispose();
-        loop.Dispose();
-    }
-
-    private void StartLocked()
+    protected override void StartLocked()
     {
         var options = context.Options;
         var states = options.Get(OffCpuSourceProvider.States);
         var mask = (states.Contains("S") ? 1u << (int)OffCpuState.Sleeping : 0) |
                    (states.Contains("D") ? 1u << (int)OffCpuState.Blocked : 0) |
                    (states.Contains("other") ? 1u << (int)OffCpuState.Other : 0);
-        _shared = SharedKernelMaps.For(context);
-        _object = KitObject.Load(OffCpuSchema.Object, _shared, setup =>
+        Shared = SharedKernelMaps.For(context);
+        KernelObject = KitObject.Load(OffCpuSchema.Object, Shared, setup =>
         {
             setup.Set(OffCpuSchema.MinBlockNs, (ulong)options.Get(OffCpuSourceProvider.MinBlockUs) * 1000);
             setup.Set(OffCpuSchema.SpanMinNs, (ulong)options.Get(OffCpuSourceProvider.TimelineMinUs) * 1000);
@@ -170,37 +63,19 @@ internal sealed class OffCpuSource(SourceContext context) : ISource
             setup.Set(OffCpuSchema.WakerStacks, options.Get(OffCpuSourceProvider.WakerStacks));
             setup.Set(OffCpuSchema.StackReuseMax, (uint)options.Get(OffCpuSourceProvider.StackReuse));
         });
-        _slots = new DoubleBuffer(_object.Map(KitSchema.ActiveSlot), Settle);
-        _stacks = new StackStore(_object.Map(OffCpuSchema.Stacks), _object.Map(KitSchema.StackReserve));
+        _slots = new DoubleBuffer(KernelObject.Map(KitSchema.ActiveSlot), Settle);
+        _stacks = new StackStore(KernelObject.Map(OffCpuSchema.Stacks), KernelObject.Map(KitSchema.StackReserve));
         _names = ProcessNames.For(context);
         _channel = ProcessChannel.Of(context);
         _lanes = new SinkLanes(context.Sink, 2);
         _spans = new SpanDecoder(_stacks, _names);
-        _reader = new RingReader("systemscope offcpu spans", _lanes[1], Poll);
-        _reader.Add(_object.Map(OffCpuSchema.Spans), _spans);
-        _loop = new WindowLoop("systemscope offcpu source", _lanes[0], context.Window, FirstWindow, Poll, CollectWindow, CollectFinal, Release);
+        Reader = new RingReader("systemscope offcpu spans", _lanes[1], Poll);
+        Reader.Add(KernelObject.Map(OffCpuSchema.Spans), _spans);
+        Loop = new WindowLoop("systemscope offcpu source", _lanes[0], context.Window, FirstWindow, Poll, CollectWindow, CollectFinal, Release);
         AttachLocked();
-        Mechanisms = [.. _object.Sections.Distinct(), "unwind: frame pointers"];
-        _reader.Start();
-        _loop.Start();
-    }
-
-    private void AttachLocked()
-    {
-        foreach (var program in _object!.Programs)
-        {
-            _links.Add(program.Attach());
-        }
-    }
-
-    private void DetachLocked()
-    {
-        foreach (var link in _links)
-        {
-            link.Dispose();
-        }
-
-        _links.Clear();
+        Mechanisms = [.. KernelObject.Sections.Distinct(), "unwind: frame pointers"];
+        Reader.Start();
+        Loop.Start();
     }
 
     private long CollectWindow(long startNs)
@@ -224,7 +99,7 @@ internal sealed class OffCpuSource(SourceContext context) : ISource
     }
 
     private void Drain(int slot) =>
-        _drainer.Drain(_object!.Map(OffCpuSchema.Counts(slot)), (in OffCpuKey key, in OffCpuValue value) => _counts.Add((key, value)));
+        _drainer.Drain(KernelObject!.Map(OffCpuSchema.Counts(slot)), (in OffCpuKey key, in OffCpuValue value) => _counts.Add((key, value)));
 
     private void Publish(long startNs, long endNs)
     {
@@ -258,37 +133,11 @@ internal sealed class OffCpuSource(SourceContext context) : ISource
     /// <summary>What the timeline did not get because of the cap, once per window (the timeline says so).</summary>
     private void ReportCap(long startNs, long endNs)
     {
-        var capped = _kernel.GetValueOrDefault("spans.capped");
+        var capped = KernelValues.GetValueOrDefault("spans.capped");
         var delta = capped - _cappedReported;
         _cappedReported = capped;
         var header = new EventHeader(StreamCap.Kind, startNs, 0, 0) { DurationNs = endNs - startNs };
         context.Sink.Publish(new EventBatch<StreamCap>([new(header, new StreamCap("offcpu.spans", delta, context.Options.Get(OffCpuSourceProvider.TimelineCap)))]));
-    }
-
-    private void Refresh()
-    {
-        var kernel = _object!.Counters.Read();
-        var cost = _object.Cost();
-        lock (_gate)
-        {
-            _kernel = kernel;
-            _cost = cost;
-        }
-    }
-
-    private void Release()
-    {
-        lock (_gate)
-        {
-            ReleaseLocked();
-        }
-    }
-
-    private void ReleaseLocked()
-    {
-        DetachLocked();
-        _object?.Dispose();
-        _object = null;
     }
 
     /// <summary>Decodes <c>struct offcpu_span</c> records into <see cref="BlockSpan"/> events (stacks resolved by hash).</summary>

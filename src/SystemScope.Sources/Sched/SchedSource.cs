@@ -20,182 +20,59 @@ namespace SystemScope.Sources.Sched;
 /// (<see cref="RunQueueLength"/>, from the kernel's cumulative integral). A ring reader publishes the
 /// timeline's switches and wakeups (<see cref="ThreadSwitch"/>, <see cref="ThreadWakeup"/>).
 /// </summary>
-internal sealed class SchedSource(SourceContext context) : ISource
+internal sealed class SchedSource(SourceContext context) : KitSource
 {
-    private const string ErrorCode = "source-unavailable";
     private static readonly TimeSpan FirstWindow = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(2);
 
-    private readonly Lock _gate = new();
-    private readonly List<BpfLink> _links = [];
     private readonly HashMapDrainer<LatencyKey, LatencyHistogram> _latencyDrainer = new(64);
     private readonly HashMapDrainer<uint, ThreadCounts> _threadsDrainer = new(512);
     private readonly List<(LatencyKey Key, LatencyHistogram Value)> _latencies = [];
     private readonly List<(uint Tid, ThreadCounts Value)> _threads = [];
     private readonly CgroupNames _cgroups = new();
-    private SharedKernelMaps? _shared;
-    private KitObject? _object;
     private DoubleBuffer? _slots;
-    private WindowLoop? _loop;
-    private RingReader? _reader;
     private RecordDecoder? _records;
     private SinkLanes? _lanes;
     private ProcessNames? _names;
     private ProcessChannel? _channel;
     private RunQueue[] _lastRunQueues = [];
-    private IReadOnlyDictionary<string, long> _kernel = new Dictionary<string, long>();
-    private BpfProgramStats _cost;
     private long _cappedReported;
     private long _waits;
-    private bool _started;
-    private bool _disposed;
 
-    public SourceDescriptor Descriptor => SchedSourceProvider.SourceDescriptor;
+    public override SourceDescriptor Descriptor => SchedSourceProvider.SourceDescriptor;
 
-    public IReadOnlyList<string> Mechanisms { get; private set; } = [];
+    protected override string ObjectName => SchedSchema.Object.Name;
 
-    public IReadOnlyList<SourceCounter> Counters
-    {
-        get
-        {
-            lock (_gate)
-            {
-                var counters = new List<SourceCounter>
-                {
-                    new("waits", Interlocked.Read(ref _waits), CounterKind.Events, "run-queue waits measured and collected"),
-                    new("timeline.records", _records?.Published ?? 0, CounterKind.Events, "switches and wakeups sent to the timeline"),
-                    new("windows", _loop?.Windows ?? 0, CounterKind.Info, "collection windows drained"),
-                };
-                counters.AddRange(KernelCounters.Report(_kernel, SchedSchema.Object.Name));
-                counters.AddRange(KernelCounters.Cost(_cost, _shared?.StatsProblem));
-                return counters;
-            }
-        }
-    }
+    protected override IEnumerable<SourceCounter> OwnCounters() =>
+    [
+        new("waits", Interlocked.Read(ref _waits), CounterKind.Events, "run-queue waits measured and collected"),
+        new("timeline.records", _records?.Published ?? 0, CounterKind.Events, "switches and wakeups sent to the timeline"),
+    ];
 
-    public void Start()
-    {
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_started)
-            {
-                throw new InvalidOperationException("source sched: already started");
-            }
-
-            _started = true;
-            try
-            {
-                StartLocked();
-            }
-            catch (BpfException ex)
-            {
-                ReleaseLocked();
-                throw new UnavailableException(ErrorCode, $"source sched: {ex.Message}", ex.Detail, ex);
-            }
-            catch (DllNotFoundException ex)
-            {
-                ReleaseLocked();
-                throw new UnavailableException(ErrorCode, $"source sched: libbpf is not available: {ex.Message}", null, ex);
-            }
-            catch
-            {
-                ReleaseLocked();
-                throw;
-            }
-        }
-    }
-
-    /// <summary>Detaches the programs; waits in progress are not measured.</summary>
-    public void Pause()
-    {
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            DetachLocked();
-        }
-    }
-
-    public void Resume()
-    {
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_object is not null && _links.Count == 0)
-            {
-                AttachLocked();
-            }
-        }
-    }
-
-    public void Dispose()
-    {
-        WindowLoop? loop;
-        RingReader? reader;
-        lock (_gate)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            DetachLocked();
-            loop = _loop;
-            reader = _reader;
-            if (loop is null)
-            {
-                ReleaseLocked();
-                return;
-            }
-        }
-
-        reader?.Dispose();
-        loop.Dispose();
-    }
-
-    private void StartLocked()
+    protected override void StartLocked()
     {
         var options = context.Options;
-        _shared = SharedKernelMaps.For(context);
-        _object = KitObject.Load(SchedSchema.Object, _shared, setup =>
+        Shared = SharedKernelMaps.For(context);
+        KernelObject = KitObject.Load(SchedSchema.Object, Shared, setup =>
         {
             setup.Set(SchedSchema.StreamTimeline, options.Get(SchedSourceProvider.Timeline));
             setup.Set(SchedSchema.RecordCapPerCpu, (uint)options.Get(SchedSourceProvider.TimelineCap));
             setup.Set(SchedSchema.PerCgroup, options.Get(SchedSourceProvider.PerCgroup));
         });
-        _slots = new DoubleBuffer(_object.Map(KitSchema.ActiveSlot), Settle);
+        _slots = new DoubleBuffer(KernelObject.Map(KitSchema.ActiveSlot), Settle);
         _names = ProcessNames.For(context);
         _channel = ProcessChannel.Of(context);
         _lanes = new SinkLanes(context.Sink, 2);
         _records = new RecordDecoder(_names);
-        _reader = new RingReader("systemscope sched timeline", _lanes[1], Poll);
-        _reader.Add(_object.Map(SchedSchema.Timeline), _records);
+        Reader = new RingReader("systemscope sched timeline", _lanes[1], Poll);
+        Reader.Add(KernelObject.Map(SchedSchema.Timeline), _records);
         _lastRunQueues = ReadRunQueues();
-        _loop = new WindowLoop("systemscope sched source", _lanes[0], context.Window, FirstWindow, Poll, CollectWindow, CollectFinal, Release);
+        Loop = new WindowLoop("systemscope sched source", _lanes[0], context.Window, FirstWindow, Poll, CollectWindow, CollectFinal, Release);
         AttachLocked();
-        Mechanisms = [.. _object.Sections.Distinct()];
-        _reader.Start();
-        _loop.Start();
-    }
-
-    private void AttachLocked()
-    {
-        foreach (var program in _object!.Programs)
-        {
-            _links.Add(program.Attach());
-        }
-    }
-
-    private void DetachLocked()
-    {
-        foreach (var link in _links)
-        {
-            link.Dispose();
-        }
-
-        _links.Clear();
+        Mechanisms = [.. KernelObject.Sections.Distinct()];
+        Reader.Start();
+        Loop.Start();
     }
 
     private long CollectWindow(long startNs)
@@ -222,8 +99,8 @@ internal sealed class SchedSource(SourceContext context) : ISource
 
     private void Drain(int slot)
     {
-        _latencyDrainer.Drain(_object!.Map(SchedSchema.Latency(slot)), (in LatencyKey key, in LatencyHistogram value) => _latencies.Add((key, value)));
-        _threadsDrainer.Drain(_object.Map(SchedSchema.Threads(slot)), (in uint tid, in ThreadCounts value) => _threads.Add((tid, value)));
+        _latencyDrainer.Drain(KernelObject!.Map(SchedSchema.Latency(slot)), (in LatencyKey key, in LatencyHistogram value) => _latencies.Add((key, value)));
+        _threadsDrainer.Drain(KernelObject.Map(SchedSchema.Threads(slot)), (in uint tid, in ThreadCounts value) => _threads.Add((tid, value)));
     }
 
     private void Publish(long startNs, long endNs)
@@ -314,7 +191,7 @@ internal sealed class SchedSource(SourceContext context) : ISource
 
     private RunQueue[] ReadRunQueues()
     {
-        var map = _object!.Map(SchedSchema.RunQueues);
+        var map = KernelObject!.Map(SchedSchema.RunQueues);
         var buffer = new byte[map.ValueBufferSize];
         Span<byte> key = stackalloc byte[sizeof(uint)];
         key.Clear();
@@ -335,37 +212,11 @@ internal sealed class SchedSource(SourceContext context) : ISource
 
     private void ReportCap(long startNs, long endNs)
     {
-        var capped = _kernel.GetValueOrDefault("records.capped");
+        var capped = KernelValues.GetValueOrDefault("records.capped");
         var delta = capped - _cappedReported;
         _cappedReported = capped;
         var header = new EventHeader(StreamCap.Kind, startNs, 0, 0) { DurationNs = endNs - startNs };
         context.Sink.Publish(new EventBatch<StreamCap>([new(header, new StreamCap("sched.timeline", delta, context.Options.Get(SchedSourceProvider.TimelineCap)))]));
-    }
-
-    private void Refresh()
-    {
-        var kernel = _object!.Counters.Read();
-        var cost = _object.Cost();
-        lock (_gate)
-        {
-            _kernel = kernel;
-            _cost = cost;
-        }
-    }
-
-    private void Release()
-    {
-        lock (_gate)
-        {
-            ReleaseLocked();
-        }
-    }
-
-    private void ReleaseLocked()
-    {
-        DetachLocked();
-        _object?.Dispose();
-        _object = null;
     }
 
     /// <summary>Decodes <c>struct sched_record</c> into <see cref="ThreadSwitch"/> and <see cref="ThreadWakeup"/> batches.</summary>
