@@ -71,6 +71,8 @@ public sealed class OptionValues
 
     public IReadOnlyList<string> Get(ChoicesOption option) => (IReadOnlyList<string>)Value(option);
 
+    public IReadOnlyList<string> Get(NamesOption option) => (IReadOnlyList<string>)Value(option);
+
     /// <summary>Writes every value as a JSON object, declaration order.</summary>
     public void WriteJson(Utf8JsonWriter json)
     {

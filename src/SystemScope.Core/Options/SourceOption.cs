@@ -13,6 +13,9 @@ public enum OptionKind : byte
 
     /// <summary>Any subset of a fixed list of names (for example the thread states to include).</summary>
     Choices,
+
+    /// <summary>A list of names from an open set (syscalls, devices), checked by the source; empty means all.</summary>
+    Names,
 }
 
 /// <summary>
@@ -65,6 +68,7 @@ public abstract class SourceOption
             OptionKind.Integer => "integer",
             OptionKind.Number => "number",
             OptionKind.Boolean => "boolean",
+            OptionKind.Names => "names",
             _ => "choices",
         });
         json.WriteString("description", Description);
@@ -308,5 +312,69 @@ public sealed class ChoicesOption : SourceOption
         }
 
         return [.. picked.Distinct(StringComparer.Ordinal)];
+    }
+}
+
+/// <summary>
+/// A list of names from a set only the machine knows (syscalls, block devices, ports): JSON takes a
+/// list, the command line a comma-separated list; empty (the default) means all. Each name is checked
+/// by the source's provider (<c>Validate</c>), which knows the set and names what exists.
+/// </summary>
+public sealed class NamesOption(string name, string description, string example) : SourceOption(name, description, null)
+{
+    /// <summary>An example value for help texts: <c>read,write</c>.</summary>
+    public string Example { get; } = example;
+
+    public override OptionKind Kind => OptionKind.Names;
+
+    public override object DefaultValue => Array.Empty<string>();
+
+    public override object Parse(JsonElement value, string owner)
+    {
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            throw Invalid(owner, Describe(value), Expected);
+        }
+
+        var names = new List<string>();
+        foreach (var item in value.EnumerateArray())
+        {
+            names.Add(item.ValueKind == JsonValueKind.String ? item.GetString()!.Trim() : throw Invalid(owner, Describe(item), Expected));
+        }
+
+        return Check(names, owner);
+    }
+
+    public override object Parse(string text, string owner) =>
+        Check([.. text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)], owner);
+
+    public override void WriteValue(Utf8JsonWriter json, object value)
+    {
+        json.WriteStartArray();
+        foreach (var item in (IReadOnlyList<string>)value)
+        {
+            json.WriteStringValue(item);
+        }
+
+        json.WriteEndArray();
+    }
+
+    public override string Format(object value) => ((IReadOnlyList<string>)value).Count == 0 ? "all" : string.Join(',', (IReadOnlyList<string>)value);
+
+    private protected override void WriteRange(Utf8JsonWriter json) => json.WriteString("example", Example);
+
+    private string Expected => $"give a list of names such as {Example} (empty: all)";
+
+    private IReadOnlyList<string> Check(List<string> names, string owner)
+    {
+        foreach (var item in names)
+        {
+            if (item.Length == 0 || item.Length > 256 || item.Any(char.IsControl))
+            {
+                throw Invalid(owner, $"'{item}'", Expected);
+            }
+        }
+
+        return [.. names.Distinct(StringComparer.Ordinal)];
     }
 }

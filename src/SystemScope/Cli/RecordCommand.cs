@@ -257,6 +257,7 @@ internal static class RecordCommand
         NumberOption n => $"{n.Format(n.Min)}-{n.Format(n.Max)}{(n.Unit is null ? string.Empty : " " + n.Unit)}, default {n.Format(n.Default)}",
         BooleanOption b => $"true or false, default {b.Format(b.Default)}",
         ChoicesOption c => $"any of {string.Join(",", c.Choices)}, default {c.Format(c.Default)}",
+        NamesOption names => $"comma-separated names such as {names.Example}, default all",
         _ => "see the source",
     };
 

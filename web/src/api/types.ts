@@ -81,7 +81,9 @@ export interface ProcessInfo {
 export type OptionDescriptor =
   | (OptionBase & { kind: 'integer' | 'number'; min?: number | null; max?: number | null; /** null: empty by default (not sent). */ default: number | null })
   | (OptionBase & { kind: 'boolean'; default: boolean })
-  | (OptionBase & { kind: 'choices'; choices: string[]; default: string[] });
+  | (OptionBase & { kind: 'choices'; choices: string[]; default: string[] })
+  /** Names from an open set (syscalls, devices); empty: all. */
+  | (OptionBase & { kind: 'names'; example: string; default: string[] });
 
 interface OptionBase {
   name: string;

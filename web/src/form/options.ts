@@ -35,6 +35,9 @@ export function describeOption(d: OptionDescriptor): string {
     case 'choices':
       parts.push(`At least one of ${d.choices.join(', ')}; default ${d.default.join(', ')}.`);
       break;
+    case 'names':
+      parts.push(`Comma-separated, such as ${d.example}; empty for all.`);
+      break;
   }
   return parts.filter((p) => p !== '').join(' ');
 }
@@ -74,12 +77,18 @@ export function checkOption(d: OptionDescriptor, raw: RawValue, required = false
       if (picked.length === 0) return { ok: false, error: `Pick at least one of ${d.choices.join(', ')}.` };
       return { ok: true, value: d.choices.filter((c) => picked.includes(c)) };
     }
+    case 'names': {
+      const text = typeof raw === 'string' ? raw : '';
+      const names = text.split(',').map((n) => n.trim()).filter((n) => n !== '');
+      return { ok: true, value: names.length === 0 ? undefined : names };
+    }
   }
 }
 
 /** Whether a checked value is the option's default (and need not be sent). */
 export function isDefault(d: OptionDescriptor, value: unknown): boolean {
   if (value === undefined) return true;
+  if (d.kind === 'names') return (value as string[]).length === 0;
   if (d.kind === 'choices') {
     const v = value as string[];
     return v.length === d.default.length && v.every((c) => d.default.includes(c));

@@ -226,6 +226,15 @@ export class StartForm {
         this.fields.set(key, field);
         return h('div', { class: 'option', 'data-option': d.name }, h('label', { class: 'check', for: id }, input, ` ${d.name}`), help, errorEl);
       }
+      case 'names': {
+        const input = h('input', {
+          type: 'text', id, 'data-testid': id, value: '', placeholder: `all (e.g. ${d.example})`,
+          'aria-describedby': describedBy, 'data-kind': d.kind, oninput: () => validate(), onblur: () => validate(),
+        });
+        field = { key, decl: d, read: () => input.value, error: errorEl, focus: () => input.focus(), control: input };
+        this.fields.set(key, field);
+        return h('div', { class: 'option', 'data-option': d.name }, label(id), input, help, errorEl);
+      }
       case 'choices': {
         const boxes = d.choices.map((c) => {
           const box = h('input', { type: 'checkbox', id: `${id}-${c}`, 'data-testid': `${id}-${c}`, value: c, onchange: () => validate() });
