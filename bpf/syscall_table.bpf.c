@@ -36,7 +36,7 @@ struct {
 } syscall_table SEC(".maps");
 
 SEC("raw_tp")
-int read_syscall_table(void *ctx)
+int read_syscall_table(struct bpf_raw_tracepoint_args *ctx)
 {
 	for (__u32 i = 0; i < SYSCALL_TABLE_MAX && i < metadata_count; i++) {
 		struct syscall_metadata *meta = NULL;

@@ -118,10 +118,11 @@ public sealed class BreakdownTextExporter : IModelExporter
             ["tid", "pid", "thread", "wall (ms)", .. States.Select(s => s + " %")],
             threads.OrderBy(t => t.Pid).ThenBy(t => t.Tid).Select(t => (IReadOnlyList<object?>)
                 [t.Tid, t.Pid, t.Name, t.Wall / 1e6, .. States.Select(s => (object?)(100.0 * t.States.GetValueOrDefault(s) / Math.Max(1, t.Wall)))]));
-        foreach (var thread in threads.Where(t => t.TopFunctions.Count + t.TopBlocking.Count > 0))
+        foreach (var thread in threads.Where(t => t.TopFunctions.Count + t.TopBlocking.Count + t.TopReasons.Count > 0))
         {
             var lines = new List<string> { string.Empty, $"{thread.Name} ({thread.Tid}):" };
             lines.AddRange(thread.TopFunctions.Select(f => $"  on CPU  {f.Value / 1e6,10:0.0} ms  {f.Name}"));
+            lines.AddRange(thread.TopReasons.Select(r => $"  waiting {r.Value / 1e6,10:0.0} ms  {r.Reason}"));
             lines.AddRange(thread.TopBlocking.Select(b => $"  {b.State,-7} {b.Value / 1e6,10:0.0} ms  {string.Join(';', b.Frames.Select(f => f.Name))}"));
             output.Write(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"));
         }

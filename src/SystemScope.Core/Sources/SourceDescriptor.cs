@@ -14,6 +14,12 @@ public sealed record SourceDescriptor(string Id, string Title, Layer Layer, stri
     public IReadOnlyList<SourceOption> Options { get; init; } = [];
 
     public bool Implicit { get; init; }
+
+    /// <summary>
+    /// Whether it streams activity spans (slow calls, requests, connections) for the thread timeline: a
+    /// session with such a source gets the timeline even without the scheduler source.
+    /// </summary>
+    public bool FeedsTimeline { get; init; }
 }
 
 /// <summary>

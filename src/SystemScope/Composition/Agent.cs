@@ -1,6 +1,7 @@
 using SystemScope.Core.Analyses;
 using SystemScope.Core.Analyses.Cpu;
 using SystemScope.Core.Analyses.Scheduler;
+using SystemScope.Core.Analyses.Syscalls;
 using SystemScope.Core.Capabilities;
 using SystemScope.Core.Export;
 using SystemScope.Core.Models.Histogram;
@@ -15,6 +16,7 @@ using SystemScope.Sources.OffCpu;
 using SystemScope.Sources.Process;
 using SystemScope.Sources.Processes;
 using SystemScope.Sources.Sched;
+using SystemScope.Sources.Syscalls;
 using SystemScope.Symbols;
 
 namespace SystemScope.Composition;
@@ -50,6 +52,7 @@ internal sealed class Agent : IDisposable
         new CpuSourceProvider(),
         new OffCpuSourceProvider(),
         new SchedSourceProvider(),
+        new SyscallsSourceProvider(),
     ];
 
     public static IReadOnlyList<IAnalysisProvider> AnalysisProviders(Symbolizer symbolizer) =>
@@ -58,7 +61,8 @@ internal sealed class Agent : IDisposable
         new OffCpuAnalysisProvider(symbolizer),
         new WallClockAnalysisProvider(symbolizer),
         new SchedAnalysisProvider(),
-        new TimelineAnalysisProvider(symbolizer),
+        new TimelineAnalysisProvider(symbolizer, SourceProviders().Where(p => p.Descriptor.FeedsTimeline).Select(p => p.Descriptor.Id)),
+        new SyscallAnalysisProvider(),
     ];
 
     /// <summary>Export formats per model type; the first one registered for a type is its default on the command line.</summary>
@@ -69,7 +73,7 @@ internal sealed class Agent : IDisposable
         new HistogramTextExporter(),
         new ModelJsonExporter(HistogramModel.TypeName),
         new TableTextExporter(),
-        new ModelJsonExporter(TableModel.TypeName),
+        new TableJsonExporter(),
         new TimeSeriesTextExporter(),
         new ModelJsonExporter(TimeSeriesModel.TypeName),
         new ModelJsonExporter(HeatmapModel.TypeName),

@@ -56,6 +56,7 @@ public sealed class BackgroundRun : IDisposable
     private readonly Process _process;
     private readonly Task<string> _stdout;
     private readonly Task<string> _stderr;
+    private readonly System.Text.StringBuilder _stderrSoFar = new();
 
     public BackgroundRun(string path, string[] args)
     {
@@ -67,7 +68,7 @@ public sealed class BackgroundRun : IDisposable
 
         _process = Process.Start(start)!;
         _stdout = _process.StandardOutput.ReadToEndAsync();
-        _stderr = _process.StandardError.ReadToEndAsync();
+        _stderr = ReadStderr();
     }
 
     public bool HasExited => _process.HasExited;
@@ -75,6 +76,26 @@ public sealed class BackgroundRun : IDisposable
     public string Stdout => _process.HasExited ? _stdout.Result : "(running)";
 
     public string Stderr => _process.HasExited ? _stderr.Result : "(running)";
+
+    /// <summary>Waits until standard error has a line containing <paramref name="text"/> (a recorder saying it is attached).</summary>
+    public void WaitForStderr(string text, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            lock (_stderrSoFar)
+            {
+                if (_stderrSoFar.ToString().Contains(text, StringComparison.Ordinal))
+                {
+                    return;
+                }
+            }
+
+            Assert.False(_process.HasExited, $"exited before saying '{text}': {this}");
+            Assert.True(clock.Elapsed < timeout, $"did not say '{text}' within {timeout}");
+            Thread.Sleep(50);
+        }
+    }
 
     /// <summary>SIGINT, as Ctrl+C in a terminal sends.</summary>
     public void Interrupt()
@@ -93,6 +114,22 @@ public sealed class BackgroundRun : IDisposable
 
         _process.WaitForExit();
         return _process.ExitCode;
+    }
+
+    private async Task<string> ReadStderr()
+    {
+        while (await _process.StandardError.ReadLineAsync() is { } line)
+        {
+            lock (_stderrSoFar)
+            {
+                _stderrSoFar.AppendLine(line);
+            }
+        }
+
+        lock (_stderrSoFar)
+        {
+            return _stderrSoFar.ToString();
+        }
     }
 
     public override string ToString() => $"exit {(_process.HasExited ? _process.ExitCode : -1)}\nstdout:\n{Stdout}\nstderr:\n{Stderr}";

@@ -1,6 +1,7 @@
 using System.Globalization;
 using SystemScope.Core.Analyses.Stacks;
 using SystemScope.Core.Events;
+using SystemScope.Core.Events.Activity;
 using SystemScope.Core.Events.Cpu;
 using SystemScope.Core.Events.Process;
 using SystemScope.Core.Events.Scheduler;
@@ -27,7 +28,8 @@ public sealed class TimelineAnalysis :
     IEventSink<BlockSpan>,
     IEventSink<CpuSampleTick>,
     IEventSink<ProcessLifecycle>,
-    IEventSink<StreamCap>
+    IEventSink<StreamCap>,
+    IEventSink<ActivitySpan>
 {
     public const string TimelineId = "threads.timeline";
     public const string BreakdownId = "threads.breakdown";
@@ -50,7 +52,7 @@ public sealed class TimelineAnalysis :
         _filter = filter;
         Timeline = new TimelineModel(new ModelDescriptor(TimelineId, TimelineModel.TypeName, "Thread timeline", "ns", ["sched", "offcpu", "cpu"])
         {
-            Description = "Each observed thread's states over time (running, runnable, sleeping, blocked), CPU samples, wakeups and their wakers.",
+            Description = "Each observed thread's states over time (running, runnable, sleeping, blocked), CPU samples, wakeups and their wakers, and what it was in: slow syscalls, I/O requests, connections.",
         });
         Breakdown = new BreakdownModel(new ModelDescriptor(BreakdownId, BreakdownModel.TypeName, "Where did the time go", "ns", ["sched", "offcpu", "cpu"]), Timeline);
     }
@@ -121,6 +123,21 @@ public sealed class TimelineAnalysis :
                 writer.Add(track, new TimelineInstant { Time = header.TimestampNs, Kind = 0, Stack = writer.Stacks.Intern(stack) });
                 _lastNs = Math.Max(_lastNs, header.TimestampNs);
             });
+        }
+    }
+
+    public void OnEvents(ReadOnlySpan<Event<ActivitySpan>> events)
+    {
+        foreach (ref readonly var e in events)
+        {
+            if (!_filter.MayMatch(e.Header.Pid) || e.Header.Tid == 0)
+            {
+                continue;
+            }
+
+            var header = e.Header;
+            var span = e.Payload;
+            _pending.Add(header.TimestampNs, writer => Activity(writer, header, span));
         }
     }
 
@@ -297,6 +314,38 @@ public sealed class TimelineAnalysis :
         return 0;
     }
 
+    /// <summary>
+    /// Puts a span on its thread's activity lane and, when it names a device, on the device's track,
+    /// each linked to the other: from a slow request on the disk's track to the thread that waited.
+    /// </summary>
+    private void Activity(TimelineModel.TimelineWriter writer, in EventHeader header, in ActivitySpan span)
+    {
+        var start = header.TimestampNs;
+        _lastNs = Math.Max(_lastNs, start + header.DurationNs);
+        var thread = _threads.TryGetValue(header.Tid, out var cursor) && cursor.Track.Pid == header.Pid
+            ? cursor.Track
+            : ThreadTrack(writer, header.Pid, header.Tid, null, start);
+        var stack = span.UserStack.IsEmpty && span.KernelStack.IsEmpty
+            ? -1
+            : writer.Stacks.Intern(_stacks.Build(header.Pid, span.UserStack.Span, span.KernelStack.Span, null));
+        var slice = TimelineSlice.Of(start, header.DurationNs, writer.String(span.Category));
+        slice.Label = writer.String(span.Detail.Length == 0 ? span.Name : span.Name + " " + span.Detail);
+        slice.Stack = stack;
+        if (span.Device.Length > 0)
+        {
+            var device = writer.Track("d:" + span.Device, TrackKind.Device, -1, -1, span.Device, span.Category, start);
+            var onDevice = slice;
+            onDevice.Label = writer.String($"{span.Name} {span.Detail} ({thread.Name} {header.Tid.ToString(CultureInfo.InvariantCulture)})".Replace("  ", " ", StringComparison.Ordinal));
+            onDevice.LinkTrack = thread;
+            onDevice.LinkTime = start;
+            writer.AddSpan(device, onDevice);
+            slice.LinkTrack = device;
+            slice.LinkTime = start;
+        }
+
+        writer.AddSpan(thread, slice);
+    }
+
     private void Lifecycle(TimelineModel.TimelineWriter writer, in EventHeader header, in ProcessLifecycle change)
     {
         var ts = header.TimestampNs;
@@ -442,10 +491,16 @@ public sealed class TimelineAnalysis :
     }
 }
 
-/// <summary>Adds the thread timeline and the breakdown to every session with the <c>sched</c> source.</summary>
-public sealed class TimelineAnalysisProvider(IStackSymbolizer symbolizer) : IAnalysisProvider
+/// <summary>
+/// Adds the thread timeline and the breakdown to every session with the <c>sched</c> source or a source
+/// that streams activity spans (<paramref name="spanSources"/>: the ids of those whose descriptor says
+/// <see cref="Sources.SourceDescriptor.FeedsTimeline"/>).
+/// </summary>
+public sealed class TimelineAnalysisProvider(IStackSymbolizer symbolizer, IEnumerable<string> spanSources) : IAnalysisProvider
 {
-    public bool AppliesTo(IReadOnlySet<string> sources) => sources.Contains(SchedAnalysis.SourceId);
+    private readonly HashSet<string> _spanSources = [.. spanSources];
+
+    public bool AppliesTo(IReadOnlySet<string> sources) => sources.Contains(SchedAnalysis.SourceId) || _spanSources.Overlaps(sources);
 
     public IAnalysis Create(AnalysisContext context)
     {
@@ -457,6 +512,7 @@ public sealed class TimelineAnalysisProvider(IStackSymbolizer symbolizer) : IAna
         context.Bus.Subscribe<CpuSampleTick>(analysis);
         context.Bus.Subscribe<ProcessLifecycle>(analysis);
         context.Bus.Subscribe<StreamCap>(analysis);
+        context.Bus.Subscribe<ActivitySpan>(analysis);
         return analysis;
     }
 }

@@ -66,6 +66,17 @@ public sealed class BreakdownModel(ModelDescriptor descriptor, TimelineModel tim
             }
 
             json.WriteEndArray();
+            json.WriteStartArray("topReasons");
+            foreach (var (reason, category, value) in thread.TopReasons)
+            {
+                json.WriteStartObject();
+                json.WriteString("reason", reason);
+                json.WriteString("category", category);
+                json.WriteNumber("value", value);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
             json.WriteStartArray("topBlocking");
             foreach (var (frames, state, value) in thread.TopBlocking)
             {
@@ -140,7 +151,6 @@ public sealed class BreakdownModel(ModelDescriptor descriptor, TimelineModel tim
 
             var state = reader.String(slices[i].State);
             states[state] = states.GetValueOrDefault(state) + clipped;
-            covered += clipped;
             if (slices[i].Stack >= 0 && state is "sleeping" or "blocked" or "other")
             {
                 var key = (slices[i].Stack, slices[i].State);
@@ -169,7 +179,81 @@ public sealed class BreakdownModel(ModelDescriptor descriptor, TimelineModel tim
 
         var functions = leaves.OrderByDescending(l => l.Value).Take(top).Select(l => (l.Key, running * l.Value / Math.Max(1, ticks))).ToList();
         var topBlocking = blocking.OrderByDescending(b => b.Value).Take(top).Select(b => (reader.Stack(b.Key.Stack), reader.String(b.Key.State), b.Value)).ToList();
-        return new ThreadBreakdown(track.Pid, track.Tid, track.Name, track.Process, wall, states, functions, topBlocking);
+        return new ThreadBreakdown(track.Pid, track.Tid, track.Name, track.Process, wall, states, functions, topBlocking, Reasons(reader, track, wallStart, wallEnd, top));
+    }
+
+    /// <summary>
+    /// What the thread was in while it was off the CPU, from its activity lane: per outermost span
+    /// ("in read on fd 3 /var/lib/x"), with the longest span nested in it appended ("(write sda, queue
+    /// 3 ms + device 9 ms)"), the span's time off the CPU in the range (all of it where no scheduler
+    /// states were recorded), summed by reason.
+    /// </summary>
+    private static IReadOnlyList<(string Reason, string Category, long Value)> Reasons(TimelineModel.TimelineReader reader, TimelineTrack track, long from, long to, int top)
+    {
+        var spans = track.Spans;
+        if (spans.IsEmpty)
+        {
+            return [];
+        }
+
+        var reasons = new Dictionary<(string, string), long>();
+        for (var i = track.FirstSpanNear(from); i < spans.Length && spans[i].Start < to; i++)
+        {
+            var outer = spans[i];
+            var longestNested = -1;
+            var j = i + 1;
+            for (; j < spans.Length && spans[j].Start < outer.End; j++)
+            {
+                if (longestNested < 0 || spans[j].Duration > spans[longestNested].Duration)
+                {
+                    longestNested = j;
+                }
+            }
+
+            var time = OffCpuWithin(reader, track, Math.Max(outer.Start, from), Math.Min(outer.End, to));
+            if (time > 0)
+            {
+                var text = "in " + reader.String(outer.Label);
+                if (longestNested >= 0)
+                {
+                    text += " (" + reader.String(spans[longestNested].Label) + ")";
+                }
+
+                var key = (text, reader.String(outer.State));
+                reasons[key] = reasons.GetValueOrDefault(key) + time;
+            }
+
+            i = j - 1; // nested spans are told with their outer one
+        }
+
+        return [.. reasons.OrderByDescending(r => r.Value).Take(top).Select(r => (r.Key.Item1, r.Key.Item2, r.Value))];
+    }
+
+    /// <summary>Time in [from, to) the thread was not running: its state slices there, or all of it where none were recorded.</summary>
+    private static long OffCpuWithin(TimelineModel.TimelineReader reader, TimelineTrack track, long from, long to)
+    {
+        if (to <= from)
+        {
+            return 0;
+        }
+
+        var slices = track.Slices;
+        long running = 0;
+        for (var i = track.FirstEndingAfter(from); i < slices.Length && slices[i].Start < to; i++)
+        {
+            var clipped = Math.Min(slices[i].End, to) - Math.Max(slices[i].Start, from);
+            if (clipped <= 0)
+            {
+                continue;
+            }
+
+            if (reader.String(slices[i].State) == "running")
+            {
+                running += clipped;
+            }
+        }
+
+        return (to - from) - running;
     }
 
     /// <summary>The innermost user function (kernel frames show where, not what the program was doing).</summary>
@@ -196,4 +280,5 @@ public sealed record ThreadBreakdown(
     long Wall,
     IReadOnlyDictionary<string, long> States,
     IReadOnlyList<(string Name, long Value)> TopFunctions,
-    IReadOnlyList<(IReadOnlyList<Symbol> Frames, string State, long Value)> TopBlocking);
+    IReadOnlyList<(IReadOnlyList<Symbol> Frames, string State, long Value)> TopBlocking,
+    IReadOnlyList<(string Reason, string Category, long Value)> TopReasons);

@@ -119,6 +119,67 @@ internal static class Decimation
         json.WriteEndObject();
     }
 
+    /// <summary>
+    /// The activity lane in the window: each span as [start, duration, category, label, depth, merged]
+    /// (category and label index the answer's strings; depth 0 is outermost, nested spans count up).
+    /// Spans narrower than a pixel that start in the same pixel as the previous one of their depth are
+    /// merged into it (merged counts them), so the answer stays bounded by the width.
+    /// </summary>
+    public static void WriteSpans(Utf8JsonWriter json, TimelineTrack track, long t0, long t1, long pixel, long origin, StringCollector strings)
+    {
+        var spans = track.Spans;
+        var open = new List<long>(); // end of the span open at each depth
+        var last = new List<(int Index, long Pixel)>();
+        var rows = new List<long[]>();
+        for (var i = track.FirstSpanNear(t0); i < spans.Length && spans[i].Start < t1; i++)
+        {
+            ref readonly var span = ref spans[i];
+            if (span.End < t0)
+            {
+                continue;
+            }
+
+            var depth = 0;
+            while (depth < open.Count && open[depth] > span.Start)
+            {
+                depth++;
+            }
+
+            if (depth == open.Count)
+            {
+                open.Add(0);
+                last.Add((-1, long.MinValue));
+            }
+
+            open[depth] = span.End;
+            var p = (span.Start - t0) / pixel;
+            if (span.Duration < pixel && last[depth].Pixel == p && last[depth].Index >= 0)
+            {
+                var row = rows[last[depth].Index];
+                row[1] = Math.Max(row[1], span.End - origin - row[0]);
+                row[5]++;
+                continue;
+            }
+
+            last[depth] = (rows.Count, p);
+            rows.Add([span.Start - origin, span.Duration, strings.Map(span.State), span.Label < 0 ? -1 : strings.Map(span.Label), depth, 1]);
+        }
+
+        json.WriteStartArray("spans");
+        foreach (var row in rows)
+        {
+            json.WriteStartArray();
+            foreach (var v in row)
+            {
+                json.WriteNumberValue(v);
+            }
+
+            json.WriteEndArray();
+        }
+
+        json.WriteEndArray();
+    }
+
     private static void WriteLongs(Utf8JsonWriter json, string name, List<long> values)
     {
         json.WriteStartArray(name);

@@ -20,7 +20,7 @@ public sealed class TimelineModel : IRetainingModel
     private const long SliceBytes = 56;
     private const long InstantBytes = 24;
 
-    private static readonly string[] QueryParameters = ["t0", "t1", "px", "tracks", "track", "at"];
+    private static readonly string[] QueryParameters = ["t0", "t1", "px", "tracks", "track", "at", "lane"];
 
     private readonly Lock _gate = new();
     private readonly ChangeSignal _changed = new();
@@ -128,7 +128,7 @@ public sealed class TimelineModel : IRetainingModel
             while (BytesLocked() > bytes && _items > 0)
             {
                 // Drop the oldest tenth of the retained span, across every track.
-                var first = _tracks.Where(t => t.SliceCount + t.InstantCount > 0).Select(t => t.FirstTime).DefaultIfEmpty(_endNs).Min();
+                var first = _tracks.Where(t => t.SliceCount + t.InstantCount + t.SpanCount > 0).Select(t => t.FirstTime).DefaultIfEmpty(_endNs).Min();
                 var cut = first + Math.Max(1, (_endNs - first) / 10);
                 foreach (var track in _tracks)
                 {
@@ -144,7 +144,7 @@ public sealed class TimelineModel : IRetainingModel
             }
 
             // Tracks that ended and hold nothing any more are gone from the history.
-            _tracks.RemoveAll(t => t.End is not null && t.SliceCount + t.InstantCount == 0 && _byId.Remove(t.Id));
+            _tracks.RemoveAll(t => (t.End is not null || t.Kind == TrackKind.Device) && t.SliceCount + t.InstantCount + t.SpanCount == 0 && _byId.Remove(t.Id));
 
             if (_dropped != before)
             {
@@ -191,7 +191,7 @@ public sealed class TimelineModel : IRetainingModel
         {
             json.WriteStartObject();
             json.WriteString("id", track.Id);
-            json.WriteString("kind", track.Kind == TrackKind.Thread ? "thread" : "cpu");
+            json.WriteString("kind", track.Kind switch { TrackKind.Thread => "thread", TrackKind.Cpu => "cpu", _ => "device" });
             json.WriteNumber("pid", track.Pid);
             json.WriteNumber("tid", track.Tid);
             json.WriteString("name", track.Name);
@@ -244,6 +244,7 @@ public sealed class TimelineModel : IRetainingModel
             json.WriteString("id", track.Id);
             Decimation.WriteSlices(json, track, t0, t1, pixel, origin, strings);
             Decimation.WriteInstants(json, track, t0, t1, pixel, origin);
+            Decimation.WriteSpans(json, track, t0, t1, pixel, origin, strings);
             json.WriteEndObject();
         }
 
@@ -267,15 +268,21 @@ public sealed class TimelineModel : IRetainingModel
             throw new NotFoundException("track-not-found", $"model {Descriptor.Id} has no track '{id}' (it may have exited and been dropped, or never been seen)");
         }
 
-        var index = track.SliceAt(at);
+        var spans = request.String("lane") switch
+        {
+            null or "states" => false,
+            "spans" => true,
+            var other => throw new InvalidRequestException($"lane '{other}' is not a lane: give lane=states (the default) or lane=spans"),
+        };
+        var index = spans ? track.SpanAt(at) : track.SliceAt(at);
         if (index < 0)
         {
-            throw new NotFoundException("slice-not-found", $"track {id} has no slice at {at - request.OriginNs} ns (outside its retained history, or a gap)");
+            throw new NotFoundException(spans ? "span-not-found" : "slice-not-found", $"track {id} has no {(spans ? "span" : "slice")} at {at - request.OriginNs} ns (outside its retained history, or a gap)");
         }
 
-        var slice = track.Slices[index];
+        var slice = spans ? track.Spans[index] : track.Slices[index];
         json.WriteStartObject();
-        json.WriteString("kind", "slice");
+        json.WriteString("kind", spans ? "span" : "slice");
         json.WriteString("track", id);
         json.WriteNumber("start", slice.Start - request.OriginNs);
         json.WriteNumber("duration", slice.Duration);
@@ -309,6 +316,15 @@ public sealed class TimelineModel : IRetainingModel
                 WriteStack(json, "stack", Stacks[waker.Stack]);
             }
 
+            json.WriteEndObject();
+        }
+        else if (spans && slice.LinkTrack is { } related)
+        {
+            // A thread's span names the device it used; a device's span the thread that issued it.
+            json.WriteStartObject("related");
+            json.WriteString("track", related.Id);
+            json.WriteString("name", related.Name);
+            json.WriteNumber("time", slice.LinkTime - request.OriginNs);
             json.WriteEndObject();
         }
 
@@ -402,6 +418,14 @@ public sealed class TimelineModel : IRetainingModel
         {
             ArgumentNullException.ThrowIfNull(track);
             track.Add(slice);
+            _model._items++;
+        }
+
+        /// <summary>Adds to the track's activity lane (spans may overlap).</summary>
+        public void AddSpan(TimelineTrack track, in TimelineSlice span)
+        {
+            ArgumentNullException.ThrowIfNull(track);
+            track.AddSpan(span);
             _model._items++;
         }
 

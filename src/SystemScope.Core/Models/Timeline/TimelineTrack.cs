@@ -5,6 +5,9 @@ public enum TrackKind : byte
 {
     Thread,
     Cpu,
+
+    /// <summary>A resource threads use (a disk, a remote endpoint): its lane holds the activity spans that named it.</summary>
+    Device,
 }
 
 /// <summary>
@@ -51,6 +54,10 @@ public sealed class TimelineTrack(string id, TrackKind kind, int pid, int tid, s
 {
     private TimelineSlice[] _slices = new TimelineSlice[16];
     private TimelineInstant[] _instants = new TimelineInstant[4];
+    private TimelineSlice[] _spans = [];
+    private int _spanHead;
+    private int _spanCount;
+    private long _longestSpan;
     private int _sliceHead;
     private int _sliceCount;
     private int _instantHead;
@@ -80,8 +87,17 @@ public sealed class TimelineTrack(string id, TrackKind kind, int pid, int tid, s
 
     public ReadOnlySpan<TimelineInstant> Instants => _instants.AsSpan(_instantHead, _instantCount);
 
+    /// <summary>
+    /// The activity lane: what the thread did or waited for (a slow syscall, a block request, a TCP
+    /// event), sorted by start. Unlike state slices, spans may overlap and nest (a block request inside
+    /// the write that issued it). State is the span's category, Label its name and detail.
+    /// </summary>
+    public ReadOnlySpan<TimelineSlice> Spans => _spans.AsSpan(_spanHead, _spanCount);
+
+    public int SpanCount => _spanCount;
+
     public long FirstTime => Math.Min(
-        _sliceCount > 0 ? _slices[_sliceHead].Start : long.MaxValue,
+        Math.Min(_sliceCount > 0 ? _slices[_sliceHead].Start : long.MaxValue, _spanCount > 0 ? _spans[_spanHead].Start : long.MaxValue),
         _instantCount > 0 ? _instants[_instantHead].Time : long.MaxValue);
 
     public void Add(in TimelineSlice slice)
@@ -110,6 +126,63 @@ public sealed class TimelineTrack(string id, TrackKind kind, int pid, int tid, s
             (_instants[at - 1], _instants[at]) = (_instants[at], _instants[at - 1]);
             at--;
         }
+    }
+
+    public void AddSpan(in TimelineSlice span)
+    {
+        if (_spans.Length == 0)
+        {
+            _spans = new TimelineSlice[4];
+        }
+
+        Grow(ref _spans, ref _spanHead, _spanCount);
+        var at = _spanHead + _spanCount;
+        _spans[at] = span;
+        _spanCount++;
+        _longestSpan = Math.Max(_longestSpan, span.Duration);
+        while (at > _spanHead && _spans[at - 1].Start > _spans[at].Start)
+        {
+            (_spans[at - 1], _spans[at]) = (_spans[at], _spans[at - 1]);
+            at--;
+        }
+    }
+
+    /// <summary>Index of the first span that may end after <paramref name="time"/>: spans start in order, and none is longer than the longest seen.</summary>
+    public int FirstSpanNear(long time)
+    {
+        var spans = Spans;
+        var from = time - _longestSpan;
+        int lo = 0, hi = spans.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (spans[mid].Start < from)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
+    /// <summary>The innermost span covering <paramref name="time"/> (the latest to start), or -1.</summary>
+    public int SpanAt(long time)
+    {
+        var spans = Spans;
+        var found = -1;
+        for (var i = FirstSpanNear(time); i < spans.Length && spans[i].Start <= time; i++)
+        {
+            if (spans[i].End >= time)
+            {
+                found = i;
+            }
+        }
+
+        return found;
     }
 
     /// <summary>The slice covering <paramref name="time"/> (index into <see cref="Slices"/>), or -1.</summary>
@@ -180,6 +253,13 @@ public sealed class TimelineTrack(string id, TrackKind kind, int pid, int tid, s
         {
             _instantHead++;
             _instantCount--;
+            dropped++;
+        }
+
+        while (_spanCount > 0 && _spans[_spanHead].Start < time)
+        {
+            _spanHead++;
+            _spanCount--;
             dropped++;
         }
 
