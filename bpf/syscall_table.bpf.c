@@ -35,26 +35,36 @@ struct {
 	__type(value, struct syscall_table_entry);
 } syscall_table SEC(".maps");
 
+/* One entry per call: bpf_loop keeps the verifier from walking 1024 iterations (and from losing
+ * track of an index that has to live on the stack as a map key). */
+static long read_entry(__u32 i, void *unused)
+{
+	struct syscall_metadata *meta = NULL;
+	struct syscall_table_entry *out;
+	const char **args = NULL;
+	const char *name = NULL, *arg0 = NULL;
+	__u32 key = i;
+
+	if (i >= metadata_count)
+		return 1;
+	out = bpf_map_lookup_elem(&syscall_table, &key);
+	if (!out)
+		return 1;
+	if (bpf_probe_read_kernel(&meta, sizeof(meta), (void *)(metadata_start + (__u64)i * sizeof(void *))) || !meta)
+		return 0;
+	out->nr = BPF_CORE_READ(meta, syscall_nr);
+	out->nb_args = BPF_CORE_READ(meta, nb_args);
+	name = BPF_CORE_READ(meta, name);
+	bpf_probe_read_kernel_str(out->name, sizeof(out->name), name);
+	args = BPF_CORE_READ(meta, args);
+	if (args && out->nb_args > 0 && !bpf_probe_read_kernel(&arg0, sizeof(arg0), args) && arg0)
+		bpf_probe_read_kernel_str(out->arg0, sizeof(out->arg0), arg0);
+	return 0;
+}
+
 SEC("raw_tp")
 int read_syscall_table(struct bpf_raw_tracepoint_args *ctx)
 {
-	for (__u32 i = 0; i < SYSCALL_TABLE_MAX && i < metadata_count; i++) {
-		struct syscall_metadata *meta = NULL;
-		struct syscall_table_entry *out = bpf_map_lookup_elem(&syscall_table, &i);
-		const char **args = NULL;
-		const char *name = NULL, *arg0 = NULL;
-
-		if (!out)
-			break;
-		if (bpf_probe_read_kernel(&meta, sizeof(meta), (void *)(metadata_start + i * sizeof(void *))) || !meta)
-			continue;
-		out->nr = BPF_CORE_READ(meta, syscall_nr);
-		out->nb_args = BPF_CORE_READ(meta, nb_args);
-		name = BPF_CORE_READ(meta, name);
-		bpf_probe_read_kernel_str(out->name, sizeof(out->name), name);
-		args = BPF_CORE_READ(meta, args);
-		if (args && out->nb_args > 0 && !bpf_probe_read_kernel(&arg0, sizeof(arg0), args) && arg0)
-			bpf_probe_read_kernel_str(out->arg0, sizeof(out->arg0), arg0);
-	}
+	bpf_loop(SYSCALL_TABLE_MAX, read_entry, NULL, 0);
 	return 0;
 }
