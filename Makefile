@@ -11,7 +11,7 @@ BPFTOOL  ?= bpftool
 DOTNET   ?= dotnet
 LISTEN   ?= 127.0.0.1:7070
 
-APT_BUILD := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make
+APT_BUILD := clang llvm libbpf-dev libelf-dev zlib1g-dev linux-libc-dev bpftool make
 APT_TEST  := chromium gcc sysbench hyperfine libbpf-tools linux-perf
 
 BPF_SRC  := $(wildcard bpf/*.bpf.c)
@@ -44,7 +44,14 @@ deps-test: deps
 	fi
 
 # --- BPF: CO-RE objects compiled against this machine's BTF ------------------------------------
-bpf: $(BPF_OBJ)
+SYSCALL_TABLES := $(BUILD)/syscalls/x86_64.tbl $(BUILD)/syscalls/arm64.tbl
+
+bpf: $(BPF_OBJ) $(SYSCALL_TABLES)
+
+# Syscall numbers by name, from the kernel's ABI headers (embedded beside the BPF objects).
+$(BUILD)/syscalls/%.tbl: tools/syscall-table.sh
+	@mkdir -p $(@D)
+	tools/syscall-table.sh $* $(CLANG) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/vmlinux.h:
 	@mkdir -p $(@D)

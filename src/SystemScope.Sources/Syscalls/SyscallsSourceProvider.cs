@@ -48,7 +48,7 @@ public sealed class SyscallsSourceProvider : ISourceProvider
                 var hint = Suggest.Closest(name, table.Names) is { } close ? $" (did you mean {close}?)" : string.Empty;
                 throw new InvalidRequestException(table.Problem is { } problem
                     ? $"source syscalls option syscalls: '{name}' is not a syscall name this agent can resolve: {problem}; give syscall_N with the number instead"
-                    : $"source syscalls option syscalls: this kernel has no syscall '{name}'{hint}; it has {table.Count} syscalls, such as read, write, openat, futex");
+                    : $"source syscalls option syscalls: there is no syscall '{name}'{hint}; there are {table.Count}, such as read, write, openat, futex");
             }
         }
     }
@@ -62,7 +62,7 @@ public sealed class SyscallsSourceProvider : ISourceProvider
             var table = SyscallTable.Current;
             return SourceAvailability.Yes(
                 obj.Variant?.Mechanism ?? "tracepoints",
-                table.Problem is null ? $"names: kernel syscall table ({table.Count})" : "names: numbers only (" + table.Problem + ")");
+                table.Problem is null ? $"names: kernel ABI table ({table.Count})" : "names: numbers only (" + table.Problem + ")");
         }
         catch (BpfException ex)
         {

@@ -57,7 +57,7 @@ public sealed class SyscallLayerTests
         using var agent = AgentServerProcess.Start();
         var (status, body, _) = await agent.Send(HttpMethod.Post, "/api/sessions", """{"sources":[{"id":"syscalls","options":{"syscalls":["getppid","reed"]}}]}""");
         Assert.Equal(400, status);
-        Assert.Contains("no syscall 'reed' (did you mean read?)", body.ToString(), StringComparison.Ordinal);
+        Assert.Contains("there is no syscall 'reed' (did you mean read?)", body.ToString(), StringComparison.Ordinal);
 
         (status, body, _) = await agent.Send(HttpMethod.Post, "/api/sessions", """{"sources":[{"id":"syscalls","options":{"slowUs":-1}}]}""");
         Assert.Equal(400, status);
