@@ -60,7 +60,8 @@ public sealed class ActivityLaneTests
         timeline.OnEvents([
             Span(SlowCall, 10 * Ms, 30 * Ms, tid: 7, "syscall", "write", "fd 3 /var/lib/x", device: string.Empty),
             Span(SlowRequest, 12 * Ms, 20 * Ms, tid: 7, "blockio", "write", "sda, queue 3 ms + device 17 ms", device: "sda")]);
-        timeline.OnEvents([Wakeup(40 * Ms, wakerTid: 0, wakeeTid: 7), Switch(40 * Ms, prevTid: 0, nextTid: 7)]);
+        timeline.OnEvents([Wakeup(40 * Ms, wakerTid: 0, wakeeTid: 7)]);
+        timeline.OnEvents([Switch(40 * Ms, prevTid: 0, nextTid: 7)]);
         timeline.OnEvents([Switch(60 * Ms, prevTid: 7, SchedState.Sleeping, nextTid: 0)]);
         timeline.OnTick(long.MaxValue);
 

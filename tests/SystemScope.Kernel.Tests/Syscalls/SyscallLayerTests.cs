@@ -20,7 +20,7 @@ public sealed class SyscallLayerTests
     {
         using var workload = Workloads.Start("syscall_truth", Getppids.ToString(CultureInfo.InvariantCulture), Sleeps.ToString(CultureInfo.InvariantCulture), Missing.ToString(CultureInfo.InvariantCulture));
         using var agent = AgentServerProcess.Start();
-        var id = await Start(agent, $$"""{"sources":[{"id":"syscalls","options":{"slowUs":20000}}],"pid":{{workload.Pid}},"detached":true}""");
+        var id = await Start(agent, $$$"""{"sources":[{"id":"syscalls","options":{"slowUs":20000}}],"pid":{{{workload.Pid}}},"detached":true}""");
 
         workload.WriteLine("go");
         Assert.Equal("done", workload.ReadLine());
@@ -48,6 +48,25 @@ public sealed class SyscallLayerTests
         var getppid = latency.GetProperty("groups").EnumerateArray().Single(g => g.GetProperty("key").GetString() == "syscall:getppid");
         Assert.Equal(Getppids, getppid.GetProperty("count").GetInt64());
 
+        // The one slow call (a 50 ms read of a pipe; slowUs is 20 ms) is on the thread's timeline with
+        // what its fd is and the function that made it, and "where did the time go" names it.
+        var summary = await agent.GetJson($"/api/sessions/{id}/models/threads.timeline");
+        var end = summary.GetProperty("end").GetInt64();
+        var window = await agent.GetJson($"/api/sessions/{id}/models/threads.timeline?t0=0&t1={end}&px=2000&tracks=t{workload.Pid}");
+        var strings = window.GetProperty("strings").EnumerateArray().Select(s => s.GetString()!).ToList();
+        var spans = window.GetProperty("tracks")[0].GetProperty("spans").EnumerateArray().Select(s => s.EnumerateArray().Select(v => v.GetInt64()).ToArray()).ToList();
+        var read = Assert.Single(spans, s => strings[(int)s[3]].StartsWith("read fd ", StringComparison.Ordinal));
+        Assert.Equal("syscall", strings[(int)read[2]]);
+        Assert.Contains("pipe:[", strings[(int)read[3]], StringComparison.Ordinal);
+        Assert.InRange(read[1], 40_000_000, 1_000_000_000);
+        Assert.DoesNotContain(spans, s => strings[(int)s[3]].StartsWith("getppid", StringComparison.Ordinal));
+        var details = await agent.GetJson($"/api/sessions/{id}/models/threads.timeline?track=t{workload.Pid}&at={read[0] + (read[1] / 2)}&lane=spans");
+        // Frame pointers from glibc's syscall() (which keeps none) skip its caller: main is what they reach.
+        var frames = details.GetProperty("stack").EnumerateArray().Select(f => f.GetProperty("name").GetString()).ToList();
+        Assert.True(frames.Contains("main") || frames.Contains("slow_pipe_read"), string.Join(";", frames));
+        var breakdown = await agent.GetJson($"/api/sessions/{id}/models/threads.breakdown?tid={workload.Pid}");
+        Assert.Contains(breakdown.GetProperty("threads")[0].GetProperty("topReasons").EnumerateArray(), r => r.GetProperty("reason").GetString()!.StartsWith("in read fd ", StringComparison.Ordinal));
+
         workload.WriteLine("exit");
     }
 
@@ -57,11 +76,11 @@ public sealed class SyscallLayerTests
         using var agent = AgentServerProcess.Start();
         var (status, body, _) = await agent.Send(HttpMethod.Post, "/api/sessions", """{"sources":[{"id":"syscalls","options":{"syscalls":["getppid","reed"]}}]}""");
         Assert.Equal(400, status);
-        Assert.Contains("there is no syscall 'reed' (did you mean read?)", body.ToString(), StringComparison.Ordinal);
+        Assert.Contains("there is no syscall 'reed' (did you mean read?)", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
 
         (status, body, _) = await agent.Send(HttpMethod.Post, "/api/sessions", """{"sources":[{"id":"syscalls","options":{"slowUs":-1}}]}""");
         Assert.Equal(400, status);
-        Assert.Contains("slowUs", body.ToString(), StringComparison.Ordinal);
+        Assert.Contains("slowUs", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [AgentFact]
@@ -69,8 +88,8 @@ public sealed class SyscallLayerTests
     {
         using var workload = Workloads.Start("syscall_truth", "1000", "10", "5");
         using var agent = AgentServerProcess.Start();
-        var only = await Start(agent, $$"""{"sources":[{"id":"syscalls","options":{"syscalls":["getppid"]}}],"pid":{{workload.Pid}},"detached":true}""");
-        var nobody = await Start(agent, """{"sources":["syscalls"],"comm":"no-such-process","detached":true}""");
+        var only = await Start(agent, $$$"""{"sources":[{"id":"syscalls","options":{"syscalls":["getppid"]}}],"pid":{{{workload.Pid}}},"detached":true}""");
+        var nobody = await Start(agent, """{"sources":["syscalls"],"filter":{"comm":"no-such-process"},"detached":true}""");
 
         workload.WriteLine("go");
         Assert.Equal("done", workload.ReadLine());
@@ -97,7 +116,7 @@ public sealed class SyscallLayerTests
 
         Assert.True(exit == 0, recording.ToString());
         using var document = JsonDocument.Parse(recording.Stdout);
-        var rows = document.RootElement.GetProperty("rows").EnumerateArray().ToList();
+        var rows = document.RootElement.GetProperty("syscalls.top").GetProperty("rows").EnumerateArray().ToList();
         var getppid = rows.Single(r => r.GetProperty("name").GetString() == "getppid");
         foreach (var field in new[] { "pid", "comm", "name", "count", "errors", "total_ns", "p50_ns", "p99_ns", "max_ns" })
         {

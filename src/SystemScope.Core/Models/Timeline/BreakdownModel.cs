@@ -151,6 +151,7 @@ public sealed class BreakdownModel(ModelDescriptor descriptor, TimelineModel tim
 
             var state = reader.String(slices[i].State);
             states[state] = states.GetValueOrDefault(state) + clipped;
+            covered += clipped;
             if (slices[i].Stack >= 0 && state is "sleeping" or "blocked" or "other")
             {
                 var key = (slices[i].Stack, slices[i].State);
