@@ -1,4 +1,5 @@
 using SystemScope.Core.Analyses;
+using SystemScope.Core.Analyses.BlockIo;
 using SystemScope.Core.Analyses.Cpu;
 using SystemScope.Core.Analyses.Scheduler;
 using SystemScope.Core.Capabilities;
@@ -10,6 +11,7 @@ using SystemScope.Core.Models.TimeSeries;
 using SystemScope.Core.Sessions;
 using SystemScope.Core.Sources;
 using SystemScope.Server.Hosting;
+using SystemScope.Sources.BlockIo;
 using SystemScope.Sources.Cpu;
 using SystemScope.Sources.OffCpu;
 using SystemScope.Sources.Process;
@@ -50,6 +52,7 @@ internal sealed class Agent : IDisposable
         new CpuSourceProvider(),
         new OffCpuSourceProvider(),
         new SchedSourceProvider(),
+        new BlockIoSourceProvider(),
     ];
 
     public static IReadOnlyList<IAnalysisProvider> AnalysisProviders(Symbolizer symbolizer) =>
@@ -58,6 +61,7 @@ internal sealed class Agent : IDisposable
         new OffCpuAnalysisProvider(symbolizer),
         new WallClockAnalysisProvider(symbolizer),
         new SchedAnalysisProvider(),
+        new BlockIoAnalysisProvider(),
         new TimelineAnalysisProvider(symbolizer),
     ];
 
