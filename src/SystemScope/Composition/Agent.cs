@@ -1,4 +1,5 @@
 using SystemScope.Core.Analyses;
+using SystemScope.Core.Analyses.BlockIo;
 using SystemScope.Core.Analyses.Cpu;
 using SystemScope.Core.Analyses.Scheduler;
 using SystemScope.Core.Analyses.Syscalls;
@@ -11,6 +12,7 @@ using SystemScope.Core.Models.TimeSeries;
 using SystemScope.Core.Sessions;
 using SystemScope.Core.Sources;
 using SystemScope.Server.Hosting;
+using SystemScope.Sources.BlockIo;
 using SystemScope.Sources.Cpu;
 using SystemScope.Sources.OffCpu;
 using SystemScope.Sources.Process;
@@ -53,6 +55,7 @@ internal sealed class Agent : IDisposable
         new OffCpuSourceProvider(),
         new SchedSourceProvider(),
         new SyscallsSourceProvider(),
+        new BlockIoSourceProvider(),
     ];
 
     public static IReadOnlyList<IAnalysisProvider> AnalysisProviders(Symbolizer symbolizer) =>
@@ -63,6 +66,7 @@ internal sealed class Agent : IDisposable
         new SchedAnalysisProvider(),
         new TimelineAnalysisProvider(symbolizer, SourceProviders().Where(p => p.Descriptor.FeedsTimeline).Select(p => p.Descriptor.Id)),
         new SyscallAnalysisProvider(),
+        new BlockIoAnalysisProvider(),
     ];
 
     /// <summary>Export formats per model type; the first one registered for a type is its default on the command line.</summary>
