@@ -1,5 +1,6 @@
 using SystemScope.Core.Analyses;
 using SystemScope.Core.Analyses.Cpu;
+using SystemScope.Core.Analyses.Memory;
 using SystemScope.Core.Analyses.Scheduler;
 using SystemScope.Core.Capabilities;
 using SystemScope.Core.Export;
@@ -11,6 +12,7 @@ using SystemScope.Core.Sessions;
 using SystemScope.Core.Sources;
 using SystemScope.Server.Hosting;
 using SystemScope.Sources.Cpu;
+using SystemScope.Sources.Memory;
 using SystemScope.Sources.OffCpu;
 using SystemScope.Sources.Process;
 using SystemScope.Sources.Processes;
@@ -50,6 +52,7 @@ internal sealed class Agent : IDisposable
         new CpuSourceProvider(),
         new OffCpuSourceProvider(),
         new SchedSourceProvider(),
+        new MemorySourceProvider(),
     ];
 
     public static IReadOnlyList<IAnalysisProvider> AnalysisProviders(Symbolizer symbolizer) =>
@@ -59,6 +62,8 @@ internal sealed class Agent : IDisposable
         new WallClockAnalysisProvider(symbolizer),
         new SchedAnalysisProvider(),
         new TimelineAnalysisProvider(symbolizer),
+        new PageFaultAnalysisProvider(symbolizer),
+        new MemoryAnalysisProvider(),
     ];
 
     /// <summary>Export formats per model type; the first one registered for a type is its default on the command line.</summary>
