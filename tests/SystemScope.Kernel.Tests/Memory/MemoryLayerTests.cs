@@ -108,7 +108,7 @@ public sealed class MemoryLayerTests
     {
         using var workload = Workloads.Start("page_faults", "loop", "500", "10");
         using var agent = AgentServerProcess.Start();
-        var id = await Start(agent, """{"sources":["memory"],"comm":"no-such-name-x","detached":true}""");
+        var id = await Start(agent, """{"sources":["memory"],"filter":{"comm":"no-such-name-x"},"detached":true}""");
         await Task.Delay(TimeSpan.FromSeconds(3));
 
         Assert.Equal(0, (await agent.GetJson($"/api/sessions/{id}/models/memory.faults")).GetProperty("totalSamples").GetInt64());

@@ -59,6 +59,7 @@ public sealed class MemoryAnalysis : IAnalysis, IEventSink<PageFaultSample>, IEv
     private readonly long _originNs;
     private ProcessFilter _filter;
     private bool _processesChanged;
+    private (long Start, long End, List<(string, string, double)> Values)? _pendingStalls;
 
     public MemoryAnalysis(ProcessFilter filter, long originNs)
     {
@@ -180,7 +181,10 @@ public sealed class MemoryAnalysis : IAnalysis, IEventSink<PageFaultSample>, IEv
         }
 
         Pressure.Add(start, end, avg);
-        Stalls.Add(start, end, stalled);
+
+        // The same window's stall totals follow in their own batch: one point per window holds both.
+        FlushPendingStalls();
+        _pendingStalls = (start, end, stalled);
     }
 
     public void OnEvents(ReadOnlySpan<Event<MemoryStalls>> events)
@@ -192,6 +196,13 @@ public sealed class MemoryAnalysis : IAnalysis, IEventSink<PageFaultSample>, IEv
 
         var (start, end) = Span(events);
         var values = new List<(string, string, double)>();
+        if (_pendingStalls is { } pending && pending.Start == start)
+        {
+            values.AddRange(pending.Values);
+            _pendingStalls = null;
+        }
+
+        FlushPendingStalls();
         foreach (ref readonly var e in events)
         {
             var (name, label) = e.Payload.Stall switch
@@ -236,8 +247,18 @@ public sealed class MemoryAnalysis : IAnalysis, IEventSink<PageFaultSample>, IEv
         }
     }
 
+    public void OnTick(long watermarkNs)
+    {
+        // PSI totals of a window whose stall totals never came (the source stopped between the two).
+        if (_pendingStalls is { } pending && watermarkNs > pending.End)
+        {
+            FlushPendingStalls();
+        }
+    }
+
     public void Reset()
     {
+        _pendingStalls = null;
         _processes.Clear();
         _ooms.Clear();
         ProcessesNotKept = 0;
@@ -252,6 +273,15 @@ public sealed class MemoryAnalysis : IAnalysis, IEventSink<PageFaultSample>, IEv
     {
         _filter = filter;
         Reset();
+    }
+
+    private void FlushPendingStalls()
+    {
+        if (_pendingStalls is { } pending)
+        {
+            _pendingStalls = null;
+            Stalls.Add(pending.Start, pending.End, pending.Values);
+        }
     }
 
     private ProcessRow? Row(int pid, string name)
