@@ -85,7 +85,7 @@ echo 1 >/proc/sys/kernel/bpf_stats_enabled
 sleep 2
 fault_rate >/dev/null
 bpftool prog show -j >"$RESULTS/progs.json"
-for info in /proc/$rec/fdinfo/*; do awk '/^prog_id:/ {print $2}' "$info" 2>/dev/null; done >"$RESULTS/owners.txt"
+for info in /proc/$rec/fdinfo/*; do awk '/^prog_id:/ {print $2}' "$info" 2>/dev/null || true; done >"$RESULTS/owners.txt"
 kill -TERM "$rec"; wait "$rec" 2>/dev/null || true
 echo "$stats_was" >/proc/sys/kernel/bpf_stats_enabled
 costs=$(python3 - "$RESULTS/progs.json" "$RESULTS/owners.txt" <<'PY'

@@ -98,6 +98,11 @@ public sealed class MemoryLayerTests
             Assert.Equal(cgroup.CgroupPath, row["limitCgroup"].GetString());
             Assert.True(row["anon"].GetInt64() > Limit / 2, $"the victim held most of the limit: {Show(row)}");
 
+            // Before the kill the cgroup reclaimed, in the allocating thread: stall time of the observed threads.
+            var stalls = await agent.GetJson($"/api/sessions/{id}/models/memory.stalls");
+            var reclaim = stalls.GetProperty("series").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "cgroup-reclaim");
+            Assert.True(reclaim.GetProperty("values").EnumerateArray().Where(v => v.ValueKind == JsonValueKind.Number).Sum(v => v.GetDouble()) > 0, reclaim.ToString());
+
             // The process exited mid-session: the agent goes on serving it.
             Assert.True((await agent.GetJson($"/api/sessions/{id}")).GetProperty("targetExited").GetBoolean());
         }
