@@ -49,6 +49,43 @@ public sealed class PerfEventHandle : SafeHandleMinusOneIsInvalid
         return new PerfEventHandle((int)fd, cpu);
     }
 
+    /// <summary>
+    /// Opens a software page-fault event (<paramref name="major"/>: faults that needed I/O, else the
+    /// others) for every task on <paramref name="cpu"/>, overflowing every <paramref name="period"/>
+    /// faults, created disabled (attaching enables it). With a period of 1 every fault runs the attached
+    /// program, and the kernel never throttles it.
+    /// </summary>
+    public static unsafe PerfEventHandle OpenPageFaults(int cpu, bool major, ulong period = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(cpu);
+        ArgumentOutOfRangeException.ThrowIfLessThan(period, 1UL);
+        var attr = new PerfEventAttr
+        {
+            Type = BpfConstants.PerfTypeSoftware,
+            Size = PerfEventAttr.SizeVer7,
+            Config = major ? BpfConstants.PerfCountSwPageFaultsMaj : BpfConstants.PerfCountSwPageFaultsMin,
+            SamplePeriodOrFreq = period,
+            Flags = PerfEventAttr.FlagDisabled,
+        };
+
+        var fd = Libc.Syscall(Libc.SysPerfEventOpen, (nint)(&attr), -1, cpu, -1, (nint)Libc.PerfFlagFdCloexec);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            var context = $"perf event {(major ? "major-faults" : "minor-faults")} on cpu {cpu}: {Errno.Describe(errno)}";
+            throw errno switch
+            {
+                Errno.ENOENT or Errno.EOPNOTSUPP or Errno.ENODEV or Errno.ENOSYS =>
+                    new BpfNotSupportedException($"{context}: this kernel has no software page-fault events", errno),
+                Errno.EACCES or Errno.EPERM =>
+                    new BpfException($"{context}: needs root or CAP_PERFMON (kernel.perf_event_paranoid = {ReadSysctl("perf_event_paranoid")})", errno),
+                _ => new BpfException(context, errno),
+            };
+        }
+
+        return new PerfEventHandle((int)fd, cpu);
+    }
+
     public void Enable() => Control(Libc.PerfEventIocEnable, "enable");
 
     public void Disable() => Control(Libc.PerfEventIocDisable, "disable");

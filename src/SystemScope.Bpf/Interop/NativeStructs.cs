@@ -151,4 +151,6 @@ internal static class BpfConstants
 
     internal const uint PerfTypeSoftware = 1;
     internal const ulong PerfCountSwCpuClock = 0;
+    internal const ulong PerfCountSwPageFaultsMin = 5;
+    internal const ulong PerfCountSwPageFaultsMaj = 6;
 }

@@ -16,7 +16,7 @@ internal abstract class KitSource : ISource
 {
     private const string ErrorCode = "source-unavailable";
 
-    private readonly List<BpfLink> _links = [];
+    private readonly List<IDisposable> _links = [];
     private IReadOnlyDictionary<string, long> _kernel = new Dictionary<string, long>();
     private BpfProgramStats _cost;
     private bool _started;
@@ -152,9 +152,23 @@ internal abstract class KitSource : ISource
     {
         foreach (var program in KernelObject!.Programs)
         {
-            _links.Add(program.Attach());
+            if (!AttachesItself(program))
+            {
+                _links.Add(program.Attach());
+            }
         }
+
+        _links.AddRange(AttachOwn());
     }
+
+    /// <summary>
+    /// Programs the source attaches itself in <see cref="AttachOwn"/> rather than by their section: a
+    /// perf_event program needs its events, an optional hook may be missing on this kernel.
+    /// </summary>
+    protected virtual bool AttachesItself(BpfProgram program) => false;
+
+    /// <summary>Attaches the programs <see cref="AttachesItself"/> named; what it returns is disposed to detach (on pause and dispose).</summary>
+    protected virtual IEnumerable<IDisposable> AttachOwn() => [];
 
     /// <summary>Reads the object's kernel counters and its programs' cost.</summary>
     protected void Refresh()

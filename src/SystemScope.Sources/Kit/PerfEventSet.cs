@@ -20,14 +20,21 @@ internal sealed class PerfEventSet : IDisposable
     public bool Enabled { get; private set; }
 
     /// <summary>A cpu-clock sampling event at <paramref name="frequencyHz"/> on every online CPU, running <paramref name="program"/>.</summary>
-    public static PerfEventSet CpuClock(BpfProgram program, int frequencyHz, bool enabled = true)
+    public static PerfEventSet CpuClock(BpfProgram program, int frequencyHz, bool enabled = true) =>
+        Open(program, cpu => PerfEventHandle.OpenCpuClock(cpu, frequencyHz), enabled);
+
+    /// <summary>A page-fault event (minor or major, every <paramref name="period"/> faults) on every online CPU, running <paramref name="program"/>.</summary>
+    public static PerfEventSet PageFaults(BpfProgram program, bool major, ulong period = 1, bool enabled = true) =>
+        Open(program, cpu => PerfEventHandle.OpenPageFaults(cpu, major, period), enabled);
+
+    private static PerfEventSet Open(BpfProgram program, Func<int, PerfEventHandle> open, bool enabled)
     {
         var set = new PerfEventSet();
         try
         {
             foreach (var cpu in Cpus.Online())
             {
-                var perf = PerfEventHandle.OpenCpuClock(cpu, frequencyHz);
+                var perf = open(cpu);
                 set._events.Add(perf);
                 set._links.Add(program.AttachPerfEvent(perf)); // enables the event
             }

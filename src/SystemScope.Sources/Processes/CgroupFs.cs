@@ -41,12 +41,13 @@ internal static partial class CgroupFs
     /// <summary>Every cgroup v2 by id: its path below the hierarchy's root (what a person reads). Walks the whole tree: call rarely.</summary>
     public static IReadOnlyDictionary<ulong, string> Paths(string procRoot, int maxCgroups = 100_000)
     {
-        var paths = new Dictionary<ulong, string>();
-        if (FindMount(Path.Combine(procRoot, "self", "mountinfo")) is not { } mount)
-        {
-            return paths;
-        }
+        return FindMount(Path.Combine(procRoot, "self", "mountinfo")) is { } mount ? PathsIn(mount, maxCgroups) : new Dictionary<ulong, string>();
+    }
 
+    /// <summary>Every cgroup of the hierarchy mounted at <paramref name="mount"/> by id (the inode of its directory): its path below the root.</summary>
+    public static IReadOnlyDictionary<ulong, string> PathsIn((string MountPoint, string Root) mount, int maxCgroups = 100_000)
+    {
+        var paths = new Dictionary<ulong, string>();
         var pending = new Stack<string>();
         pending.Push(mount.MountPoint);
         while (pending.Count > 0 && paths.Count < maxCgroups)
@@ -89,6 +90,53 @@ internal static partial class CgroupFs
                 var fields = line.Split(' ');
                 var separator = Array.IndexOf(fields, "-");
                 if (separator >= 5 && separator + 1 < fields.Length && fields[separator + 1] == "cgroup2")
+                {
+                    return (Unescape(fields[4]), Unescape(fields[3]));
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The hierarchy a controller (<c>memory</c>) is attached to: cgroup2 when its root lists the
+    /// controller, else the cgroup v1 mount whose options name it (systems with both, such as here).
+    /// </summary>
+    public static (string MountPoint, string Root)? FindControllerMount(string mountinfo, string controller)
+    {
+        if (FindMount(mountinfo) is { } v2)
+        {
+            try
+            {
+                var controllers = File.ReadAllText(Path.Combine(v2.MountPoint, "cgroup.controllers")).Split(' ', '\n');
+                if (controllers.Contains(controller))
+                {
+                    return v2;
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        try
+        {
+            foreach (var line in File.ReadLines(mountinfo))
+            {
+                var fields = line.Split(' ');
+                var separator = Array.IndexOf(fields, "-");
+                if (separator >= 5 && separator + 3 < fields.Length && fields[separator + 1] == "cgroup"
+                    && fields[separator + 3].Split(',').Contains(controller))
                 {
                     return (Unescape(fields[4]), Unescape(fields[3]));
                 }

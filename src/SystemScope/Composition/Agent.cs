@@ -1,6 +1,7 @@
 using SystemScope.Core.Analyses;
 using SystemScope.Core.Analyses.BlockIo;
 using SystemScope.Core.Analyses.Cpu;
+using SystemScope.Core.Analyses.Memory;
 using SystemScope.Core.Analyses.Scheduler;
 using SystemScope.Core.Analyses.Syscalls;
 using SystemScope.Core.Capabilities;
@@ -14,6 +15,7 @@ using SystemScope.Core.Sources;
 using SystemScope.Server.Hosting;
 using SystemScope.Sources.BlockIo;
 using SystemScope.Sources.Cpu;
+using SystemScope.Sources.Memory;
 using SystemScope.Sources.OffCpu;
 using SystemScope.Sources.Process;
 using SystemScope.Sources.Processes;
@@ -56,6 +58,7 @@ internal sealed class Agent : IDisposable
         new SchedSourceProvider(),
         new SyscallsSourceProvider(),
         new BlockIoSourceProvider(),
+        new MemorySourceProvider(),
     ];
 
     public static IReadOnlyList<IAnalysisProvider> AnalysisProviders(Symbolizer symbolizer) =>
@@ -67,6 +70,8 @@ internal sealed class Agent : IDisposable
         new TimelineAnalysisProvider(symbolizer, SourceProviders().Where(p => p.Descriptor.FeedsTimeline).Select(p => p.Descriptor.Id)),
         new SyscallAnalysisProvider(),
         new BlockIoAnalysisProvider(),
+        new PageFaultAnalysisProvider(symbolizer),
+        new MemoryAnalysisProvider(),
     ];
 
     /// <summary>Export formats per model type; the first one registered for a type is its default on the command line.</summary>
