@@ -1,5 +1,6 @@
 using SystemScope.Core.Analyses;
 using SystemScope.Core.Analyses.Cpu;
+using SystemScope.Core.Analyses.Network;
 using SystemScope.Core.Analyses.Scheduler;
 using SystemScope.Core.Capabilities;
 using SystemScope.Core.Export;
@@ -15,6 +16,7 @@ using SystemScope.Sources.OffCpu;
 using SystemScope.Sources.Process;
 using SystemScope.Sources.Processes;
 using SystemScope.Sources.Sched;
+using SystemScope.Sources.Tcp;
 using SystemScope.Symbols;
 
 namespace SystemScope.Composition;
@@ -50,6 +52,7 @@ internal sealed class Agent : IDisposable
         new CpuSourceProvider(),
         new OffCpuSourceProvider(),
         new SchedSourceProvider(),
+        new TcpSourceProvider(),
     ];
 
     public static IReadOnlyList<IAnalysisProvider> AnalysisProviders(Symbolizer symbolizer) =>
@@ -58,6 +61,7 @@ internal sealed class Agent : IDisposable
         new OffCpuAnalysisProvider(symbolizer),
         new WallClockAnalysisProvider(symbolizer),
         new SchedAnalysisProvider(),
+        new TcpAnalysisProvider(),
         new TimelineAnalysisProvider(symbolizer),
     ];
 
