@@ -86,14 +86,40 @@ struct {
 
 #define count(index) ss_count(&tcp_counters, index)
 
+/* Opened here by connect: neither accepted nor first seen already open. */
+#define ACTIVE(c) (!((c)->flags & (TCP_CONN_PASSIVE | TCP_CONN_MIDWAY)))
+
 /* What a program reads of a socket, direct (tp_btf) or through CO-RE (raw_tp). */
 struct sock_view {
-	__u64 bytes_acked;
-	__u64 bytes_received;
+	__u64 bytes_acked;     /* payload: the kernel's count less the SYN and FIN it includes */
+	__u64 bytes_received;  /* payload: less the peer's FIN */
 	__u32 srtt_us;
 	__u32 total_retrans;
 	bool tcp;       /* a full TCP socket */
 };
+
+#define RCV_SHUTDOWN 1
+#define STATES(s) (1 << (s))
+
+/*
+ * bytes_acked and bytes_received count sequence numbers, and SYN and FIN take one each: an actively
+ * opened socket counts its SYN once the SYN-ACK arrives (an accepted one starts at 0 after the
+ * handshake), either side its own FIN once acknowledged and the peer's FIN once received. state is
+ * the socket's state as it is read (at inet_sock_set_state: the state being left).
+ */
+static __always_inline void payload_only(struct sock_view *v, bool active, __u8 state, __u8 shutdown, __u32 snd_una, __u32 write_seq)
+{
+	bool fin_sent = STATES(state) & (STATES(TCP_FIN_WAIT1) | STATES(TCP_FIN_WAIT2) | STATES(TCP_CLOSING) | STATES(TCP_LAST_ACK) | STATES(TCP_TIME_WAIT));
+	bool fin_received = (STATES(state) & (STATES(TCP_CLOSE_WAIT) | STATES(TCP_LAST_ACK) | STATES(TCP_CLOSING) | STATES(TCP_TIME_WAIT))) ||
+			    (state == TCP_FIN_WAIT2 && (shutdown & RCV_SHUTDOWN));
+
+	if (active && v->bytes_acked > 0)
+		v->bytes_acked--;
+	if (fin_sent && snd_una == write_seq && v->bytes_acked > 0)
+		v->bytes_acked--;
+	if (fin_received && v->bytes_received > 0)
+		v->bytes_received--;
+}
 
 static __always_inline struct tcp_totals *totals_here(void)
 {
@@ -127,7 +153,8 @@ static __always_inline bool is_tcp(const struct sock *sk, bool btf)
 	return protocol == IPPROTO_TCP && type == 1 /* SOCK_STREAM */ && (family == AF_INET || family == AF_INET6);
 }
 
-static __always_inline void read_view(const struct sock *sk, struct sock_view *v, bool btf)
+/* active: the connection was opened here by connect (its SYN is in bytes_acked). */
+static __always_inline void read_view(const struct sock *sk, struct sock_view *v, bool active, bool btf)
 {
 	if (btf) {
 		struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
@@ -139,6 +166,7 @@ static __always_inline void read_view(const struct sock *sk, struct sock_view *v
 		v->bytes_received = tp->bytes_received;
 		v->srtt_us = tp->srtt_us >> 3;
 		v->total_retrans = tp->total_retrans;
+		payload_only(v, active, sk->__sk_common.skc_state, sk->sk_shutdown, tp->snd_una, tp->write_seq);
 	} else {
 		const struct tcp_sock *tp = (const void *)sk;
 
@@ -147,6 +175,8 @@ static __always_inline void read_view(const struct sock *sk, struct sock_view *v
 		v->bytes_received = BPF_CORE_READ(tp, bytes_received);
 		v->srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
 		v->total_retrans = BPF_CORE_READ(tp, total_retrans);
+		payload_only(v, active, BPF_CORE_READ(sk, __sk_common.skc_state), BPF_CORE_READ(sk, sk_shutdown),
+			     BPF_CORE_READ(tp, snd_una), BPF_CORE_READ(tp, write_seq));
 	}
 }
 
@@ -308,7 +338,7 @@ static __always_inline void called(const struct sock *sk, int bytes, bool btf)
 			return;
 		fresh.birth_ns = now;
 		fresh.flags |= TCP_CONN_MIDWAY;
-		read_view(sk, &v, btf);
+		read_view(sk, &v, false, btf);
 		refresh(&fresh, &v, now, true);
 		c = insert(key, &fresh);
 		if (c)
@@ -325,7 +355,7 @@ static __always_inline void called(const struct sock *sk, int bytes, bool btf)
 		c->tid = (__u32)bpf_get_current_pid_tgid();
 	}
 	count(TCP_CTR_CALLS);
-	read_view(sk, &v, btf);
+	read_view(sk, &v, ACTIVE(c), btf);
 	refresh(c, &v, now, false);
 }
 
@@ -333,7 +363,7 @@ static __always_inline void closed(__u64 key, const struct sock *sk, struct tcp_
 {
 	struct sock_view v = {};
 
-	read_view(sk, &v, btf);
+	read_view(sk, &v, ACTIVE(c), btf);
 	refresh(c, &v, now, false);
 	if (v.tcp && v.total_retrans > c->retransmits)
 		c->retransmits = v.total_retrans;
@@ -502,7 +532,7 @@ static __always_inline void probed(const struct sock *sk, bool btf)
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c)
 		return;
-	read_view(sk, &v, btf);
+	read_view(sk, &v, ACTIVE(c), btf);
 	refresh(c, &v, bpf_ktime_get_ns(), false);
 	count(TCP_CTR_RTT_SAMPLES);
 }
