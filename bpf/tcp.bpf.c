@@ -5,7 +5,8 @@
  * - sock:inet_sock_set_state: a connection is born at SYN_SENT (connect, in the caller's context: the
  *   owner) or SYN_RECV (a passive child, in softirq: provisionally owned by the process listening on
  *   its port); at CLOSE its final counts are read from the tcp_sock (bytes_acked, bytes_received:
- *   exact payload counts; srtt_us; total_retrans) and streamed, and the entry deleted;
+ *   exact payload counts; srtt_us; total_retrans);
+ * - tcp:tcp_destroy_sock: the connection is streamed and its entry deleted;
  * - sock:sock_send_length / sock_recv_length (6.3+): in the caller's context, so the first call on an
  *   accepted socket names its owner; each call refreshes the connection's counts from the tcp_sock,
  *   and a socket first seen here (opened before the session) is adopted;
@@ -359,7 +360,9 @@ static __always_inline void called(const struct sock *sk, int bytes, bool btf)
 	refresh(c, &v, now, false);
 }
 
-static __always_inline void closed(__u64 key, const struct sock *sk, struct tcp_conn *c, __u32 old_state, __u64 now, bool btf)
+/* CLOSE: the final counts. The record goes at tcp_destroy_sock: an abortive close (SO_LINGER 0,
+ * tcp_disconnect) sends its reset after the state became CLOSE. */
+static __always_inline void closed(const struct sock *sk, struct tcp_conn *c, __u64 now, bool btf)
 {
 	struct sock_view v = {};
 
@@ -367,10 +370,19 @@ static __always_inline void closed(__u64 key, const struct sock *sk, struct tcp_
 	refresh(c, &v, now, false);
 	if (v.tcp && v.total_retrans > c->retransmits)
 		c->retransmits = v.total_retrans;
-	/* The tuple as it was, not as tcp_done left it. */
 	c->state = TCP_CLOSE;
+	c->last_ns = now;
 	add_total(closes, 1);
-	stream(now, key, TCP_REC_CLOSE, old_state, c);
+}
+
+static __always_inline void destroyed(const struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct tcp_conn *c = bpf_map_lookup_elem(&conns, &key);
+
+	if (!c)
+		return;
+	stream(bpf_ktime_get_ns(), key, TCP_REC_CLOSE, c->state, c);
 	bpf_map_delete_elem(&conns, &key);
 }
 
@@ -408,6 +420,11 @@ static __always_inline void state_changed(const struct sock *sk, int oldstate, i
 	}
 
 	c = bpf_map_lookup_elem(&conns, &key);
+	if (c && c->state == TCP_CLOSE && (newstate == TCP_SYN_SENT || newstate == TCP_SYN_RECV)) {
+		/* The address of a socket whose destruction was not seen, reused. */
+		bpf_map_delete_elem(&conns, &key);
+		c = NULL;
+	}
 	if (!c) {
 		if (newstate == TCP_CLOSE)
 			return; /* never observed */
@@ -424,13 +441,15 @@ static __always_inline void state_changed(const struct sock *sk, int oldstate, i
 		} else if (newstate == TCP_SYN_RECV) {
 			fresh.flags = TCP_CONN_PASSIVE;
 			port = fresh.sport;
+			/* Owned by its listener until a call names the accepting thread; a listener that
+			 * started before the session is unknown: the owner is then the first caller. */
 			l = bpf_map_lookup_elem(&listeners, &port);
-			if (!l)
-				return; /* its listener is not observed */
-			fresh.tgid = l->tgid;
-			fresh.tid = l->tid;
-			__builtin_memcpy(fresh.comm, l->comm, sizeof(fresh.comm));
-			fresh.flags |= TCP_CONN_OWNER_LISTENER;
+			if (l) {
+				fresh.tgid = l->tgid;
+				fresh.tid = l->tid;
+				__builtin_memcpy(fresh.comm, l->comm, sizeof(fresh.comm));
+				fresh.flags |= TCP_CONN_OWNER_LISTENER;
+			}
 			add_total(accepts, 1);
 		} else if (newstate == TCP_FIN_WAIT1 || newstate == TCP_LAST_ACK) {
 			/* Opened before the session and closed now by its owner, in close()'s context. */
@@ -448,7 +467,7 @@ static __always_inline void state_changed(const struct sock *sk, int oldstate, i
 	}
 
 	if (newstate == TCP_CLOSE) {
-		closed(key, sk, c, oldstate, now, btf);
+		closed(sk, c, now, btf);
 		return;
 	}
 	read_tuple(sk, c, btf);
@@ -572,6 +591,13 @@ int BPF_PROG(recv_btf, struct sock *sk, int ret, int flags)
 	return 0;
 }
 
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(destroy_btf, struct sock *sk)
+{
+	destroyed(sk);
+	return 0;
+}
+
 SEC("tp_btf/tcp_probe")
 int BPF_PROG(probe_btf, struct sock *sk)
 {
@@ -626,6 +652,13 @@ int BPF_PROG(recv_raw, struct sock *sk, int ret, int flags)
 	if (flags & MSG_PEEK)
 		return 0;
 	called(sk, ret, false);
+	return 0;
+}
+
+SEC("raw_tp/tcp_destroy_sock")
+int BPF_PROG(destroy_raw, struct sock *sk)
+{
+	destroyed(sk);
 	return 0;
 }
 

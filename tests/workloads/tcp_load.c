@@ -6,6 +6,7 @@
 //                                          non-blocking connects to it: its accept queue overflows
 //   tcp_load abort DELAY_MS                a connection the client aborts (SO_LINGER 0: a reset)
 //
+// DELAY_MS -1: wait for a line on stdin instead ("go": the session is attached).
 // Prints "pid=N port=P" first (P: the server's port), then "done" when the traffic is over, and
 // stays alive LINGER ms (env TCP_LOAD_LINGER_MS, default 1000) so a session sees the process exit after.
 #define _GNU_SOURCE
@@ -21,6 +22,16 @@
 #include <unistd.h>
 
 static long send_bytes, recv_bytes;
+
+static void wait_a_while(int delay_ms)
+{
+	char line[64];
+
+	if (delay_ms >= 0)
+		wait_a_while(delay_ms);
+	else if (!fgets(line, sizeof(line), stdin))
+		exit(1);
+}
 static int listener;
 
 static void die(const char *what)
@@ -117,7 +128,7 @@ int main(int argc, char **argv)
 		listener = listen_on_loopback(16, &port);
 		printf("pid=%d port=%d\n", getpid(), port);
 		fflush(stdout);
-		usleep(delay_ms * 1000);
+		wait_a_while(delay_ms);
 		if (pthread_create(&server, NULL, serve_one, NULL))
 			die("pthread_create");
 		fd = connect_to(port, 0);
@@ -135,7 +146,7 @@ int main(int argc, char **argv)
 		listener = listen_on_loopback(1, &port);
 		printf("pid=%d port=%d\n", getpid(), port);
 		fflush(stdout);
-		usleep(delay_ms * 1000);
+		wait_a_while(delay_ms);
 		for (i = 0; i < n; i++)
 			fds[i] = connect_to(port, SOCK_NONBLOCK);
 		/* Let SYN retries hit the full queue for a while. */
@@ -150,7 +161,7 @@ int main(int argc, char **argv)
 		listener = listen_on_loopback(16, &port);
 		printf("pid=%d port=%d\n", getpid(), port);
 		fflush(stdout);
-		usleep(delay_ms * 1000);
+		wait_a_while(delay_ms);
 		fd = connect_to(port, 0);
 		accepted = accept(listener, NULL, NULL);
 		if (accepted < 0)

@@ -66,7 +66,10 @@ internal sealed class RecordDecoder(TcpFormat format, bool connectionSpans, int 
 
         var r = MemoryMarshal.Read<TcpRecord>(record);
         var ts = (long)r.TimestampNs;
-        var connection = Connection(format, r.Socket, r.Conn, ts, (TcpRecKind)r.Kind == TcpRecKind.Close);
+        var closed = (TcpRecKind)r.Kind == TcpRecKind.Close;
+
+        // A closed connection lived until its state became CLOSE (the record comes when it is destroyed).
+        var connection = Connection(format, r.Socket, r.Conn, closed ? (long)r.Conn.LastNs : ts, closed);
         var c = connection.Payload;
         switch ((TcpRecKind)r.Kind)
         {
@@ -76,7 +79,7 @@ internal sealed class RecordDecoder(TcpFormat format, bool connectionSpans, int 
                 {
                     var detail = string.Create(CultureInfo.InvariantCulture, $"{c.Remote}, {TcpFormat.Bytes(c.BytesSent)} sent, {TcpFormat.Bytes(c.BytesReceived)} received, rtt {c.RttUs} us")
                         + (c.Retransmits > 0 ? string.Create(CultureInfo.InvariantCulture, $", {c.Retransmits} retransmits") : string.Empty);
-                    Span(connection.Header with { Kind = TcpActivity.Kind }, "connection", detail, c.Remote, ts);
+                    Span(connection.Header with { Kind = TcpActivity.Kind }, "connection", detail, c.Remote, (long)r.Conn.LastNs);
                 }
 
                 break;

@@ -164,12 +164,12 @@ internal static class TcpSchema
 
     public static readonly ProgramVariant TpBtf = Object.Variant(
         "tp_btf/inet_sock_set_state",
-        Object.Program("state_btf"), Object.Program("send_btf"), Object.Program("recv_btf"), Object.Program("probe_btf"),
+        Object.Program("state_btf"), Object.Program("destroy_btf"), Object.Program("send_btf"), Object.Program("recv_btf"), Object.Program("probe_btf"),
         Object.Program("tcp_retransmit_btf"), Object.Program("send_reset_btf"), Object.Program("receive_reset_btf"));
 
     public static readonly ProgramVariant RawTracepoint = Object.Variant(
         "raw_tp/inet_sock_set_state",
-        Object.Program("state_raw"), Object.Program("send_raw"), Object.Program("recv_raw"), Object.Program("probe_raw"),
+        Object.Program("state_raw"), Object.Program("destroy_raw"), Object.Program("send_raw"), Object.Program("recv_raw"), Object.Program("probe_raw"),
         Object.Program("tcp_retransmit_raw"), Object.Program("send_reset_raw"), Object.Program("receive_reset_raw"));
 
     static TcpSchema()

@@ -128,7 +128,9 @@ internal sealed class TcpSource(SourceContext context) : KitSource
                 continue;
             }
 
-            events.Add(RecordDecoder.Connection(_format, key, value, nowNs, closed: false));
+            // Closed, its descriptor still open: its life ended at CLOSE.
+            var endNs = value.State == (byte)TcpState.Closed ? (long)value.LastNs : nowNs;
+            events.Add(RecordDecoder.Connection(_format, key, value, endNs, closed: false));
         }
 
         return [.. events];

@@ -19,11 +19,11 @@ public sealed class TcpLayerTests
     [AgentFact]
     public void Record_tcp_without_options_shows_the_client_sending_1_MiB_and_receiving_64_KiB_exactly()
     {
-        // The client connects 2.5 s in, so the recording is attached by then.
-        using var workload = Workloads.Start("tcp_load", "transfer", "2500", MiB.ToString(CultureInfo.InvariantCulture), KiB64.ToString(CultureInfo.InvariantCulture));
+        // The client connects 4 s in, so the recording is attached by then.
+        using var workload = Workloads.Start("tcp_load", "transfer", "4000", MiB.ToString(CultureInfo.InvariantCulture), KiB64.ToString(CultureInfo.InvariantCulture));
         var port = int.Parse(workload.Info("port"), CultureInfo.InvariantCulture);
 
-        var result = AgentBinary.Run(Patience, "record", "tcp", "--duration", "6", "--format", "json");
+        var result = AgentBinary.Run(Patience, "record", "tcp", "--duration", "8", "--format", "json");
 
         Assert.True(result.ExitCode == 0, result.ToString());
         using var document = JsonDocument.Parse(result.Stdout);
@@ -51,13 +51,14 @@ public sealed class TcpLayerTests
     [AgentFact]
     public async Task A_session_on_the_process_counts_its_bytes_exactly_and_agrees_with_tcplife()
     {
-        using var workload = Workloads.Start("tcp_load", "transfer", "2500", MiB.ToString(CultureInfo.InvariantCulture), KiB64.ToString(CultureInfo.InvariantCulture));
+        // The client connects once the session is attached (the workload waits for "go").
+        using var workload = Workloads.Start("tcp_load", "transfer", "-1", MiB.ToString(CultureInfo.InvariantCulture), KiB64.ToString(CultureInfo.InvariantCulture));
         var port = int.Parse(workload.Info("port"), CultureInfo.InvariantCulture);
         using var tcplife = new BackgroundRun("/usr/sbin/tcplife", ["-p", workload.Pid.ToString(CultureInfo.InvariantCulture)]);
         using var agent = AgentServerProcess.Start();
-        var (status, session, _) = await agent.Send(HttpMethod.Post, "/api/sessions", $$"""{"sources":["tcp"],"pid":{{workload.Pid}},"detached":true}""");
-        Assert.True(status == 201, session.ToString());
-        var id = session.GetProperty("id").GetString()!;
+        var id = await StartSession(agent, workload.Pid);
+        await Task.Delay(TimeSpan.FromSeconds(2)); // tcplife attached too
+        workload.WriteLine("go");
         Assert.Equal("done", workload.ReadLine());
         Assert.Equal(0, workload.WaitForExit(Patience));
         await Task.Delay(TimeSpan.FromSeconds(2.5));
@@ -67,6 +68,9 @@ public sealed class TcpLayerTests
         var client = Assert.Single(connections, r => r.Long("dport") == port);
         Assert.Equal(MiB, client.Long("bytes_sent"));
         Assert.Equal(KiB64, client.Long("bytes_received"));
+        var server = Assert.Single(connections, r => r.Long("sport") == port);
+        Assert.Equal("passive", server.String("side"));
+        Assert.Equal(workload.Pid, server.Long("pid"));
 
         // Throughput over the windows adds up to every byte both sides sent.
         var throughput = await agent.GetJson($"/api/sessions/{id}/models/tcp.throughput");
@@ -91,9 +95,9 @@ public sealed class TcpLayerTests
     [AgentFact]
     public void A_listener_with_backlog_1_that_never_accepts_overflows()
     {
-        using var workload = Workloads.Start("tcp_load", "backlog", "2000", "64");
+        using var workload = Workloads.Start("tcp_load", "backlog", "4000", "64");
 
-        var result = AgentBinary.Run(Patience, "record", "tcp", "--pid", workload.Pid.ToString(CultureInfo.InvariantCulture), "--duration", "6", "--format", "json");
+        var result = AgentBinary.Run(Patience, "record", "tcp", "--pid", workload.Pid.ToString(CultureInfo.InvariantCulture), "--duration", "9", "--format", "json");
 
         Assert.True(result.ExitCode == 0, result.ToString());
         using var document = JsonDocument.Parse(result.Stdout);
@@ -103,22 +107,23 @@ public sealed class TcpLayerTests
     }
 
     [AgentFact]
-    public void An_aborted_connection_counts_a_reset_on_each_side()
+    public async Task An_aborted_connection_counts_a_reset_on_each_side()
     {
-        using var workload = Workloads.Start("tcp_load", "abort", "2000");
+        using var workload = Workloads.Start("tcp_load", "abort", "-1");
         var port = int.Parse(workload.Info("port"), CultureInfo.InvariantCulture);
+        using var agent = AgentServerProcess.Start();
+        var id = await StartSession(agent, workload.Pid);
+        workload.WriteLine("go");
+        Assert.Equal("done", workload.ReadLine());
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
 
-        var result = AgentBinary.Run(Patience, "record", "tcp", "--pid", workload.Pid.ToString(CultureInfo.InvariantCulture), "--duration", "5", "--format", "json");
-
-        Assert.True(result.ExitCode == 0, result.ToString());
-        using var document = JsonDocument.Parse(result.Stdout);
-        var connections = Rows(document.RootElement.GetProperty("tcp.connections"));
+        var connections = Rows(await agent.GetJson($"/api/sessions/{id}/models/tcp.connections"));
         var client = Assert.Single(connections, r => r.Long("dport") == port);
         var server = Assert.Single(connections, r => r.Long("sport") == port);
         Assert.Equal(1, client.Long("resets"));
         Assert.Equal(1, server.Long("resets"));
         Assert.Equal(1000, client.Long("bytes_sent"));
-        var events = document.RootElement.GetProperty("tcp.events");
+        var events = await agent.GetJson($"/api/sessions/{id}/models/tcp.events");
         Assert.Equal(1, Math.Round(SeriesTotal(events, "resets_sent")));
         Assert.Equal(1, Math.Round(SeriesTotal(events, "resets_received")));
     }
@@ -153,6 +158,13 @@ public sealed class TcpLayerTests
         var cap = AgentBinary.Run(Patience, "record", "tcp", "--timeline", "reset", "--timeline-cap", "0", "--duration", "1");
         Assert.Equal(2, cap.ExitCode);
         Assert.Contains("timelineCap 0", cap.Stderr);
+    }
+
+    private static async Task<string> StartSession(AgentServerProcess agent, int pid)
+    {
+        var (status, session, _) = await agent.Send(HttpMethod.Post, "/api/sessions", $$"""{"sources":["tcp"],"pid":{{pid}},"detached":true}""");
+        Assert.True(status == 201, session.ToString());
+        return session.GetProperty("id").GetString()!;
     }
 
     private static double SeriesTotal(JsonElement series, string name)
