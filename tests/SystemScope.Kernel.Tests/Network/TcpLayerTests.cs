@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using SystemScope.Kernel.Tests.EndToEnd;
@@ -19,11 +20,11 @@ public sealed class TcpLayerTests
     [AgentFact]
     public void Record_tcp_without_options_shows_the_client_sending_1_MiB_and_receiving_64_KiB_exactly()
     {
-        // The client connects 4 s in, so the recording is attached by then.
-        using var workload = Workloads.Start("tcp_load", "transfer", "4000", MiB.ToString(CultureInfo.InvariantCulture), KiB64.ToString(CultureInfo.InvariantCulture));
+        // The client connects once the recording is attached.
+        using var workload = Workloads.Start("tcp_load", "transfer", "-1", MiB.ToString(CultureInfo.InvariantCulture), KiB64.ToString(CultureInfo.InvariantCulture));
         var port = int.Parse(workload.Info("port"), CultureInfo.InvariantCulture);
 
-        var result = AgentBinary.Run(Patience, "record", "tcp", "--duration", "8", "--format", "json");
+        var result = RecordWhile(() => workload.WriteLine("go"), "record", "tcp", "--duration", "5", "--format", "json");
 
         Assert.True(result.ExitCode == 0, result.ToString());
         using var document = JsonDocument.Parse(result.Stdout);
@@ -88,16 +89,16 @@ public sealed class TcpLayerTests
         tcplife.WaitForExit(Patience);
         var lines = tcplife.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
         var reference = Assert.Single(lines, l => l[5] == port.ToString(CultureInfo.InvariantCulture));
-        Assert.Equal(client.Long("bytes_sent") / 1024, long.Parse(reference[6], CultureInfo.InvariantCulture));
-        Assert.Equal(client.Long("bytes_received") / 1024, long.Parse(reference[7], CultureInfo.InvariantCulture));
+        Assert.Equal(client.Long("bytes_sent") / 1024.0, double.Parse(reference[6], CultureInfo.InvariantCulture), 2);
+        Assert.Equal(client.Long("bytes_received") / 1024.0, double.Parse(reference[7], CultureInfo.InvariantCulture), 2);
     }
 
     [AgentFact]
     public void A_listener_with_backlog_1_that_never_accepts_overflows()
     {
-        using var workload = Workloads.Start("tcp_load", "backlog", "4000", "64");
+        using var workload = Workloads.Start("tcp_load", "backlog", "-1", "64");
 
-        var result = AgentBinary.Run(Patience, "record", "tcp", "--pid", workload.Pid.ToString(CultureInfo.InvariantCulture), "--duration", "9", "--format", "json");
+        var result = RecordWhile(() => workload.WriteLine("go"), "record", "tcp", "--pid", workload.Pid.ToString(CultureInfo.InvariantCulture), "--duration", "5", "--format", "json");
 
         Assert.True(result.ExitCode == 0, result.ToString());
         using var document = JsonDocument.Parse(result.Stdout);
@@ -131,13 +132,14 @@ public sealed class TcpLayerTests
     [AgentFact]
     public void Record_tcp_prints_a_table_and_a_filter_that_matches_nothing_prints_empty_tables()
     {
-        using var quiet = Workloads.Start("tcp_load", "transfer", "60000", "1", "1");
+        // A process with no socket.
+        using var quiet = Process.Start("sleep", "30")!;
 
-        var table = AgentBinary.Run(Patience, "record", "tcp", "--pid", quiet.Pid.ToString(CultureInfo.InvariantCulture), "--duration", "2", "--format", "table");
+        var table = AgentBinary.Run(Patience, "record", "tcp", "--pid", quiet.Id.ToString(CultureInfo.InvariantCulture), "--duration", "2", "--format", "table");
         Assert.True(table.ExitCode == 0, table.ToString());
         Assert.Contains("# tcp.connections: TCP connections", table.Stdout);
 
-        var json = AgentBinary.Run(Patience, "record", "tcp", "--pid", quiet.Pid.ToString(CultureInfo.InvariantCulture), "--duration", "2", "--format", "json");
+        var json = AgentBinary.Run(Patience, "record", "tcp", "--pid", quiet.Id.ToString(CultureInfo.InvariantCulture), "--duration", "2", "--format", "json");
         Assert.True(json.ExitCode == 0, json.ToString());
         using var document = JsonDocument.Parse(json.Stdout);
         Assert.Empty(Rows(document.RootElement.GetProperty("tcp.connections")));
@@ -158,6 +160,38 @@ public sealed class TcpLayerTests
         var cap = AgentBinary.Run(Patience, "record", "tcp", "--timeline", "reset", "--timeline-cap", "0", "--duration", "1");
         Assert.Equal(2, cap.ExitCode);
         Assert.Contains("timelineCap 0", cap.Stderr);
+    }
+
+    /// <summary>Runs the binary; once it says it is recording (its sources attached), runs <paramref name="attached"/>.</summary>
+    private static CliResult RecordWhile(Action attached, params string[] args)
+    {
+        var start = new ProcessStartInfo(AgentBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = new System.Text.StringBuilder();
+        while (process.StandardError.ReadLine() is { } line)
+        {
+            stderr.AppendLine(line);
+            if (line.StartsWith("Recording", StringComparison.Ordinal))
+            {
+                attached();
+                break;
+            }
+        }
+
+        stderr.Append(process.StandardError.ReadToEnd());
+        if (!process.WaitForExit(Patience))
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        process.WaitForExit();
+        return new CliResult(process.ExitCode, stdout.Result, stderr.ToString());
     }
 
     private static async Task<string> StartSession(AgentServerProcess agent, int pid)
