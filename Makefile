@@ -12,7 +12,7 @@ DOTNET   ?= dotnet
 LISTEN   ?= 127.0.0.1:7070
 
 APT_BUILD := clang llvm libbpf-dev libelf-dev zlib1g-dev linux-libc-dev bpftool make
-APT_TEST  := chromium gcc sysbench hyperfine libbpf-tools linux-perf fio
+APT_TEST  := chromium gcc sysbench hyperfine libbpf-tools linux-perf fio iperf3
 
 BPF_SRC  := $(wildcard bpf/*.bpf.c)
 BPF_OBJ  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRC))

@@ -2,6 +2,7 @@ using SystemScope.Core.Analyses;
 using SystemScope.Core.Analyses.BlockIo;
 using SystemScope.Core.Analyses.Cpu;
 using SystemScope.Core.Analyses.Memory;
+using SystemScope.Core.Analyses.Network;
 using SystemScope.Core.Analyses.Scheduler;
 using SystemScope.Core.Analyses.Syscalls;
 using SystemScope.Core.Capabilities;
@@ -21,6 +22,7 @@ using SystemScope.Sources.Process;
 using SystemScope.Sources.Processes;
 using SystemScope.Sources.Sched;
 using SystemScope.Sources.Syscalls;
+using SystemScope.Sources.Tcp;
 using SystemScope.Symbols;
 
 namespace SystemScope.Composition;
@@ -59,6 +61,7 @@ internal sealed class Agent : IDisposable
         new SyscallsSourceProvider(),
         new BlockIoSourceProvider(),
         new MemorySourceProvider(),
+        new TcpSourceProvider(),
     ];
 
     public static IReadOnlyList<IAnalysisProvider> AnalysisProviders(Symbolizer symbolizer) =>
@@ -72,6 +75,7 @@ internal sealed class Agent : IDisposable
         new BlockIoAnalysisProvider(),
         new PageFaultAnalysisProvider(symbolizer),
         new MemoryAnalysisProvider(),
+        new TcpAnalysisProvider(),
     ];
 
     /// <summary>Export formats per model type; the first one registered for a type is its default on the command line.</summary>
