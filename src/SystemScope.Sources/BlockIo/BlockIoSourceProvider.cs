@@ -48,6 +48,7 @@ public sealed class BlockIoSourceProvider : ISourceProvider
             "Block requests per device, process, cgroup and operation: count, bytes, latency split into queue time (insert → issue) and device time (issue → completion), sizes and sequential share, attributed to the submitting process even when they complete in interrupt context; slow requests on the submitting thread's timeline. From the block_io_start, block_rq_insert, block_rq_issue, block_rq_complete and block_io_done tracepoints.")
         {
             Options = [SlowMs, SlowCap, Stacks, Devices],
+            FeedsTimeline = true,
         };
     }
 

@@ -32,6 +32,7 @@ public sealed class MemorySourceProvider : ISourceProvider
         "Page faults (minor and major) by stack from the kernel's page-fault perf events, counted in the kernel; resident set per process over time; memory pressure (PSI) of the system and of cgroups; direct reclaim, cgroup reclaim and compaction stalls per thread; OOM kills with the cgroup limit that was reached.")
     {
         Options = [MajorSpans, SpanCap, TopProcesses, PressureCgroups, FaultPeriod],
+        FeedsTimeline = true,
     };
 
     public SourceDescriptor Descriptor => SourceDescriptor;

@@ -39,6 +39,7 @@ public sealed class TcpSourceProvider : ISourceProvider
         "TCP connections with their owner, bytes sent and received, retransmits, resets and smoothed RTT, live and closed, per process and per remote endpoint; throughput and retransmits over time; listen-queue overflows and SYN drops.")
     {
         Options = [Port, LocalOnly, Families, Timeline, TimelineCap, RecordCap, RttSampleEvery],
+        FeedsTimeline = true,
     };
 
     public SourceDescriptor Descriptor => SourceDescriptor;

@@ -18,7 +18,7 @@ public sealed class BlockIoRecordTests
         var device = TestDisk.NameOf(writer.Info("dev"));
 
         using var run = AgentBinary.StartBackground("record", "blockio", "--duration", "6");
-        Thread.Sleep(TimeSpan.FromSeconds(2.5)); // the agent loads and attaches
+        run.WaitForStderr("Recording", Patience);
         writer.WriteLine("go");
         Assert.Equal("done bytes=67108864", writer.ReadLine());
         Assert.Equal(0, run.WaitForExit(Patience));
@@ -38,7 +38,7 @@ public sealed class BlockIoRecordTests
         var device = TestDisk.NameOf(writer.Info("dev"));
 
         using var run = AgentBinary.StartBackground("record", "blockio", "--duration", "6", "--format", "json");
-        Thread.Sleep(TimeSpan.FromSeconds(2.5));
+        run.WaitForStderr("Recording", Patience);
         writer.WriteLine("go");
         Assert.Equal("done bytes=67108864", writer.ReadLine());
         Assert.Equal(0, run.WaitForExit(Patience));
@@ -46,7 +46,8 @@ public sealed class BlockIoRecordTests
         using var document = JsonDocument.Parse(run.Stdout);
         var table = document.RootElement.GetProperty("blockio.requests");
         var columns = table.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString()!).ToList();
-        var rows = table.GetProperty("rows").EnumerateArray().Select(r => columns.Zip(r.EnumerateArray()).ToDictionary(p => p.First, p => p.Second)).ToList();
+        var rows = table.GetProperty("rows").EnumerateArray().Select(r => r.EnumerateObject().ToDictionary(p => p.Name, p => p.Value)).ToList();
+        Assert.Equal(columns, rows[0].Keys);
         var row = rows.Single(r => r["pid"].GetInt32() == writer.Pid && r["op"].GetString() == "write");
         Assert.Equal(device, row["device"].GetString());
         Assert.Equal("direct_writer", row["comm"].GetString());

@@ -224,11 +224,15 @@ public sealed class TcpLayerTests
         return [.. table.GetProperty("rows").EnumerateArray().Select(r => new Row(columns, r))];
     }
 
+    /// <summary>A table row as the API gives it (values by column position) or as <c>record --format json</c> does (an object by column name).</summary>
     private sealed record Row(List<string> Columns, JsonElement Values)
     {
-        public long Long(string column) => Values[Columns.IndexOf(column)].GetInt64();
+        public long Long(string column) => Value(column).GetInt64();
 
-        public string String(string column) => Values[Columns.IndexOf(column)].GetString()!;
+        public string String(string column) => Value(column).GetString()!;
+
+        private JsonElement Value(string column) =>
+            Values.ValueKind == JsonValueKind.Object ? Values.GetProperty(column) : Values[Columns.IndexOf(column)];
 
         public override string ToString() => Values.ToString();
     }
