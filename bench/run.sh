@@ -171,7 +171,14 @@ if [[ ${SKIP_SCHED:-0} != 1 ]]; then
   BIN=$BIN PORT=$PORT ROUNDS=$ROUNDS RUN_SECONDS=$RUN_SECONDS REPORT=$REPORT RESULTS=$RESULTS bench/sched.sh
 fi
 
-# --- 6. per-event costs of the agent's own code ----------------------------------------------------
+# --- 6. the system layers: syscalls, block I/O, TCP, memory ------------------------------------------
+for layer in syscalls blockio tcp memory; do
+  if [[ ${SKIP_SYSTEM:-0} != 1 ]]; then
+    BIN=$BIN ROUNDS=$ROUNDS RUN_SECONDS=$RUN_SECONDS REPORT=$REPORT RESULTS=$RESULTS "bench/$layer.sh"
+  fi
+done
+
+# --- 7. per-event costs of the agent's own code ----------------------------------------------------
 echo "per-event costs"
 dotnet run -c Release --project bench/SystemScope.Bench --nologo -v:q >>"$REPORT"
 

@@ -112,7 +112,9 @@ public sealed class BreakdownTextExporter : IModelExporter
 
     public void Write(IModel model, Stream output, long originNs)
     {
-        var threads = ((BreakdownModel)model).Compute(null, null, null, null, 5, out _, out _);
+        // Without the scheduler source a thread's states are unknown: only what it waited in is worth printing.
+        var threads = ((BreakdownModel)model).Compute(null, null, null, null, 5, out _, out _)
+            .Where(t => t.States.Any(s => s.Key != BreakdownModel.Unknown && s.Value > 0) || t.TopReasons.Count > 0).ToList();
         TextTable.Write(
             output,
             ["tid", "pid", "thread", "wall (ms)", .. States.Select(s => s + " %")],

@@ -175,7 +175,7 @@ internal static class RecordCommand
             switch (models[0].Exporter.Combination)
             {
                 case ExportCombination.JsonObject:
-                    using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true }))
+                    using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true, MaxDepth = 4096 }))
                     {
                         json.WriteStartObject();
                         foreach (var (model, exporter) in models)
@@ -183,7 +183,8 @@ internal static class RecordCommand
                             using var one = new MemoryStream();
                             exporter.Write(model, one, originNs);
                             json.WritePropertyName(model.Descriptor.Id);
-                            json.WriteRawValue(one.ToArray());
+                            // Our own JSON, as deep as the deepest stack: the reader that would check it stops at 64 levels.
+                            json.WriteRawValue(one.ToArray(), skipInputValidation: true);
                         }
 
                         json.WriteEndObject();

@@ -33,7 +33,7 @@ public sealed class MemoryRecordTests
         var json = AgentBinary.Run(Patience, "record", "memory", "--pid", workload.Pid.ToString(), "--duration", "3", "--format", "json");
         Assert.True(json.ExitCode == 0, json.ToString());
         using var document = JsonDocument.Parse(json.Stdout);
-        Assert.Equal(["memory.faults", "memory.oom", "memory.pressure", "memory.processes", "memory.rss", "memory.stalls"], document.RootElement.EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(["memory.faults", "memory.oom", "memory.pressure", "memory.processes", "memory.rss", "memory.stalls", "threads.breakdown"], document.RootElement.EnumerateObject().Select(p => p.Name).Order());
         Assert.True(document.RootElement.GetProperty("memory.faults").GetProperty("total").GetInt64() > 10_000);
         Assert.Equal(1, document.RootElement.GetProperty("memory.processes").GetProperty("rows").GetArrayLength());
 

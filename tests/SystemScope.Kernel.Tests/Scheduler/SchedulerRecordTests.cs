@@ -79,4 +79,17 @@ public sealed class SchedulerRecordTests
         Assert.Equal(2, folded.ExitCode);
         Assert.Contains("choose one with --model", folded.Stderr);
     }
+
+    [AgentFact]
+    public void Flame_graphs_of_stacks_deeper_than_64_frames_print_as_json()
+    {
+        // The JSON tree nests a level per frame: checking it with a reader's default depth (64) failed.
+        using var workload = Workloads.Start("deep_stack", "120", "20");
+
+        var result = AgentBinary.Run(Patience, "record", "offcpu", "--pid", workload.Pid.ToString(), "--duration", "2", "--format", "json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var document = JsonDocument.Parse(result.Stdout, new JsonDocumentOptions { MaxDepth = 4096 });
+        Assert.True(document.RootElement.GetProperty("offcpu.flamegraph").GetProperty("total").GetInt64() > 0);
+    }
 }
