@@ -177,8 +177,14 @@ class BreakdownPanel implements Panel {
     const unknown = view.threads.reduce((a, t) => a + (t.states['unknown'] ?? 0), 0);
     const wall = view.threads.reduce((a, t) => a + t.wall, 0);
     this.note.hidden = !(wall > 0 && unknown / wall >= 0.05);
-    setText(this.note, this.note.hidden ? '' : `${((unknown / wall) * 100).toFixed(0)}% of the threads' time is unknown: before a thread's first event, `
-      + 'or events over the timeline\'s per-second cap (not streamed, see the timeline).');
+    // Without the scheduler (e.g. syscalls alone) every thread's time is unknown by state, yet what
+    // it waited in is known from its activity lane: say that rather than blame a cap.
+    const noStates = view.threads.length > 0 && view.threads.every((t) => Object.entries(t.states).every(([k, v]) => k === 'unknown' || !(v > 0)));
+    const reasons = view.threads.some((t) => (t.topReasons?.length ?? 0) > 0);
+    setText(this.note, this.note.hidden ? '' : noStates && reasons
+      ? 'No thread states in this session (they come from the sched source): the bars are unknown; what each thread waited in comes from its activity (slow calls, requests).'
+      : `${((unknown / wall) * 100).toFixed(0)}% of the threads' time is unknown: before a thread's first event, `
+        + 'or events over the timeline\'s per-second cap (not streamed, see the timeline).');
     const threads = view.threads
       .map((t) => ({ t, shares: stateShares(t) }))
       .sort((a, b) => (b.shares[this.sortBy] ?? 0) - (a.shares[this.sortBy] ?? 0) || b.t.wall - a.t.wall)

@@ -695,7 +695,8 @@ class TimelinePanel implements Panel {
       if (at.span >= 0) void this.openSpanDetail(at.row.id, at.span);
       return;
     }
-    if (at.row.kind === 'device') return;
+    // A device's row, or a thread's without states (a session without the scheduler): no slice to ask about.
+    if (at.row.kind === 'device' || this.data?.tracks.find((tr) => tr.id === at.row.id)?.slices.starts.length === 0) return;
     void this.openDetail(at.row.id, Math.max(0, Math.round(at.t)));
   }
 
