@@ -10,7 +10,8 @@
 // range; two panels sit side by side; a reload comes back to the same view from the URL; a tab
 // closed without Stop leaves a session that another tab lists and stops, or that ends by its lease.
 // The scheduler layer's test (thread timeline, off-CPU and on-CPU flame graphs, wakers, time series)
-// is in scheduler.mjs, run after these. BROWSER_TESTS=cpu,token,scheduler runs some of them.
+// is in scheduler.mjs, the activity lane's (slow system calls on the timeline and in the breakdown)
+// in activity.mjs, run after these. BROWSER_TESTS=cpu,token,scheduler,activity runs some of them.
 // Screenshots and measurements go to tests/artifacts/. Everything it starts is stopped on the way
 // out, failed or not.
 
@@ -22,6 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ARTIFACTS, buildC, chosen, helpers, openPage, startAgent, startProgram, state, step, stopProcess, waitFor,
 } from './lib.mjs';
+import { activityTest } from './activity.mjs';
 import { schedulerTest } from './scheduler.mjs';
 
 const HOT = 'browser_test_hot_function';
@@ -482,5 +484,6 @@ test('with a token: the page passes ?token= on to the API and the live stream', 
   await stopProcess(agent, 'agent');
 });
 
-// The scheduler layer's test (a module of its own), after these.
+// The scheduler layer's test and the activity lane's (modules of their own), after these.
 schedulerTest();
+activityTest();

@@ -1,13 +1,16 @@
-import type { TimelineWindow } from './api/types';
+import type { TimelineSpanTuple, TimelineWindow } from './api/types';
+import { LANE_ROW_H, ROW_H } from './model/timeline-spans';
 import { TimeseriesLive } from './model/timeseries-live';
 import { renderTimeline, type TimelineRow } from './render/timeline-renderer';
 import { renderTimeseries } from './render/timeseries-renderer';
 
 /**
  * A deterministic timeline window for measurements: `tracks` threads sharing `slices` slices over
- * 10 s, a quarter of them with CPU-sample ticks, some woken by another thread.
+ * 10 s, a quarter of them with CPU-sample ticks, some woken by another thread; with `spans`, about
+ * that many activity spans: slow calls on the threads' lanes, a third of them with a block request
+ * nested inside, which also shows on one of two device tracks.
  */
-export function syntheticTimeline(slices: number, tracks: number): { window: TimelineWindow; rows: TimelineRow[] } {
+export function syntheticTimeline(slices: number, tracks: number, spans = 0): { window: TimelineWindow; rows: TimelineRow[] } {
   let s = 7;
   const rand = (n: number): number => {
     s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
@@ -16,7 +19,12 @@ export function syntheticTimeline(slices: number, tracks: number): { window: Tim
   const t1 = 10e9;
   const per = Math.max(1, Math.floor(slices / tracks));
   const step = t1 / per;
-  const window: TimelineWindow = { kind: 'window', t0: 0, t1, px: 1600, strings: ['running', 'runnable', 'sleeping', 'blocked', 'pipe_read'], tracks: [] };
+  const window: TimelineWindow = {
+    kind: 'window', t0: 0, t1, px: 1600, tracks: [],
+    strings: ['running', 'runnable', 'sleeping', 'blocked', 'pipe_read', 'syscall', 'blockio', 'read fd 3 pipe:[1234]', 'write sda, queue 3 ms + device 9 ms'],
+  };
+  const calls = Math.floor((spans * 0.6) / Math.max(tracks, 1));
+  const devices: TimelineSpanTuple[][] = [[], []];
   for (let t = 0; t < tracks; t++) {
     const sl = { starts: [] as number[], durations: [] as number[], states: [] as number[], labels: [] as number[], cpus: [] as number[], merged: [] as number[], links: [] as TimelineWindow['tracks'][number]['slices']['links'] };
     const times: number[] = [];
@@ -31,20 +39,42 @@ export function syntheticTimeline(slices: number, tracks: number): { window: Tim
       sl.links.push(state === 0 && rand(5) === 0 ? { track: `t${rand(tracks)}`, time: Math.max(0, (i - 0.25) * step), kind: 'wokenBy' } : null);
       if (i % 4 === 0) times.push((i + 0.5) * step);
     }
-    window.tracks.push({ id: `t${t}`, slices: sl, instants: { times, kinds: times.map(() => 0), labels: times.map(() => -1) } });
+    const lane: TimelineSpanTuple[] = [];
+    const every = t1 / Math.max(calls, 1);
+    for (let i = 0; i < calls; i++) {
+      const start = i * every + rand(1000) * (every / 4000);
+      const duration = every * (0.1 + rand(60) / 100);
+      lane.push([start, duration, 5, 7, 0, 1]);
+      if (i % 3 === 0) {
+        const request: TimelineSpanTuple = [start + duration * 0.2, duration * 0.6, 6, 8, 1, 1];
+        lane.push(request);
+        devices[t % 2]!.push([request[0], request[1], 6, 8, 0, 1]);
+      }
+    }
+    window.tracks.push({ id: `t${t}`, slices: sl, instants: { times, kinds: times.map(() => 0), labels: times.map(() => -1) }, ...(spans > 0 ? { spans: lane } : {}) });
   }
-  return { window, rows: window.tracks.map((tr, i) => ({ id: tr.id, label: `worker-${i}`, detail: `bench ${i}` })) };
+  const rows: TimelineRow[] = window.tracks.map((tr, i) => ({ id: tr.id, label: `worker-${i}`, detail: `bench ${i}`, kind: 'thread' }));
+  if (spans > 0) {
+    const empty = { starts: [], durations: [], states: [], labels: [], cpus: [], merged: [], links: [] };
+    devices.forEach((lane, d) => {
+      lane.sort((a, b) => a[0] - b[0]);
+      window.tracks.push({ id: `d:sd${'ab'[d]}`, slices: empty, spans: lane });
+      rows.push({ id: `d:sd${'ab'[d]}`, label: `sd${'ab'[d]}`, detail: 'device · blockio', kind: 'device' });
+    });
+  }
+  return { window, rows };
 }
 
 /**
  * Draws `slices` synthetic slices in `tracks` rows on a real canvas `runs` times (pixels read back
  * each time, so rasterising counts); `height` 0 makes every row visible; `totals` counts the time
- * per state drawn, as the panel does. Times in ms.
+ * per state drawn, as the panel does; `spans` adds activity lanes (and two device rows). Times in ms.
  */
-export function benchTimeline(slices = 100_000, tracks = 100, width = 1600, runs = 7, height = 0, totals = true): Record<string, number> {
-  const { window, rows } = syntheticTimeline(slices, tracks);
-  const rowHeight = 26;
-  if (height <= 0) height = 24 + rowHeight * tracks;
+export function benchTimeline(slices = 100_000, tracks = 100, width = 1600, runs = 7, height = 0, totals = true, spans = 0): Record<string, number> {
+  const { window, rows } = syntheticTimeline(slices, tracks, spans);
+  const lanes = spans > 0;
+  const rowHeight = lanes ? LANE_ROW_H : ROW_H;
+  if (height <= 0) height = 24 + rowHeight * rows.length;
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
@@ -52,19 +82,19 @@ export function benchTimeline(slices = 100_000, tracks = 100, width = 1600, runs
   if (!ctx) return { error: 1 };
   const rowIndex = new Map(rows.map((r, i) => [r.id, i]));
   const times: number[] = [];
-  let drawn = { slices: 0, rects: 0 };
+  let drawn = { slices: 0, rects: 0, spans: 0, labels: 0 };
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     drawn = renderTimeline(ctx, {
       data: window, width, height, labelWidth: 170, axisHeight: 24, rowHeight, viewport: { t0: 0, t1: 10e9 }, rows, rowIndex,
-      scrollY: 0, selection: null, highlight: null, highlightTrack: null, end: null, totals,
+      scrollY: 0, selection: null, highlight: null, highlightTrack: null, end: null, totals, lanes,
     });
     ctx.getImageData(0, 0, 1, 1);
     times.push(performance.now() - t0);
   }
   const first = times[0]!;
   times.sort((a, b) => a - b);
-  return { slices: drawn.slices, rects: drawn.rects, firstMs: first, medianMs: times[Math.floor(times.length / 2)]!, minMs: times[0]! };
+  return { slices: drawn.slices, rects: drawn.rects, spans: drawn.spans, labels: drawn.labels, firstMs: first, medianMs: times[Math.floor(times.length / 2)]!, minMs: times[0]! };
 }
 
 /**

@@ -116,6 +116,81 @@ describe('timeline panel', () => {
   });
 });
 
+describe('timeline panel: activity lanes', () => {
+  const info: ModelInfo = { id: 'threads.timeline', type: 'timeline', title: 'Thread timeline', unit: 'ns', sources: ['syscalls'], version: 1 };
+  const summary: TimelineSummary = {
+    kind: 'live', version: 1, end: 2e9, slices: 0, dropped: 0, capped: 0, capPerSecond: 10000,
+    tracks: [
+      { id: 'd:sda', kind: 'device', pid: -1, tid: -1, name: 'sda', process: 'blockio', start: 0, end: null },
+      { id: 't7', kind: 'thread', pid: 7, tid: 7, name: 'app', process: 'app', start: 0, end: null },
+    ],
+  };
+  const empty = { starts: [], durations: [], states: [], labels: [], cpus: [], merged: [], links: [] };
+  // A session without the scheduler: spans but no state slices. A write with a block request inside.
+  const window: TimelineWindow = {
+    kind: 'window', t0: 0, t1: 2e9, px: 1000, strings: ['syscall', 'blockio', 'write fd 4 /var/lib/x', 'write sda 4 KiB (app 7)', 'write sda 4 KiB'],
+    tracks: [
+      { id: 't7', slices: empty, spans: [[1e9, 0.5e9, 0, 2, 0, 1], [1.1e9, 0.2e9, 1, 4, 1, 1]] },
+      { id: 'd:sda', slices: empty, spans: [[1.1e9, 0.2e9, 1, 3, 0, 1]] },
+    ],
+  };
+  const answer = (p: QueryParams): unknown => {
+    if (!('track' in p)) return window;
+    if (p['track'] === 'd:sda') {
+      return { kind: 'span', track: 'd:sda', start: 1.1e9, duration: 0.2e9, state: 'blockio', label: 'write sda 4 KiB (app 7)', cpu: -1, related: { track: 't7', name: 'app', time: 1.1e9 } };
+    }
+    return p['at'] === 1.1e9
+      ? { kind: 'span', track: 't7', start: 1.1e9, duration: 0.2e9, state: 'blockio', label: 'write sda 4 KiB', cpu: -1, related: { track: 'd:sda', name: 'sda', time: 1.1e9 } }
+      : { kind: 'span', track: 't7', start: 1e9, duration: 0.5e9, state: 'syscall', label: 'write fd 4 /var/lib/x', cpu: -1, stack: [{ name: 'main', module: 'app', kind: 'native' }, { name: 'save', module: 'app', kind: 'native' }] };
+  };
+
+  it('grows lanes, lists the categories, and shows a span\'s details with a way to its device and back', async () => {
+    const model = new ReplaceModel((v: unknown): v is TimelineSummary => typeof v === 'object' && v !== null);
+    model.apply(summary);
+    const { ctx, hooks, queries } = context(info, model, answer);
+    const host = document.createElement('div');
+    document.body.append(host);
+    const panel = timelinePanel.create(host, ctx);
+    // Devices after the threads; a device track means lanes.
+    expect(hooks['tracks']().map((t: { id: string }) => t.id)).toEqual(['t7', 'd:sda']);
+    hooks['drawWindow'](window, { t0: 0, t1: 2e9 });
+    expect(hooks['state']().lanes).toBe(true);
+    expect([...host.querySelectorAll('[data-testid="timeline-legend-category"]')].map((e) => (e as HTMLElement).dataset['category'])).toEqual(['syscall', 'blockio']);
+    expect(hooks['spans']('t7').map((s: { label: string }) => s.label)).toEqual(['write fd 4 /var/lib/x', 'write sda 4 KiB']);
+
+    // The outer lane: the write, asked for at its own start (the agent answers the innermost span there).
+    await hooks['spanDetailAt']('t7', 1.4e9, 0);
+    await tick();
+    expect(queries.at(-1)).toEqual({ track: 't7', at: 1e9, lane: 'spans' });
+    expect(byId(host, 'span-category').textContent).toBe(' syscall');
+    expect(byId(host, 'span-label').textContent).toBe('write fd 4 /var/lib/x');
+    expect([...byId(host, 'span-stack').querySelectorAll('li code')].map((c) => c.textContent)).toEqual(['save', 'main']);
+    expect(host.querySelector('[data-testid="jump-to-related"]')).toBeNull();
+    expect(hooks['state']().detail).toMatchObject({ lane: 'spans', state: 'syscall', label: 'write fd 4 /var/lib/x' });
+
+    // The nested lane: the block request, on the disk.
+    await hooks['spanDetailAt']('t7', 1.2e9, 1);
+    await tick();
+    expect(queries.at(-1)).toEqual({ track: 't7', at: 1.1e9, lane: 'spans' });
+    expect(byId(host, 'span-related').dataset['track']).toBe('d:sda');
+    const go = byId(host, 'jump-to-related');
+    expect(go.textContent).toBe('Go to sda');
+    go.click();
+    await tick();
+    await tick();
+    expect(hooks['state']().highlightTrack).toBe('d:sda');
+    expect(queries.at(-1)).toEqual({ track: 'd:sda', at: 1.1e9, lane: 'spans' });
+    expect(byId(host, 'timeline-details').textContent).toContain('sda (blockio device)');
+    expect(byId(host, 'span-label').textContent).toBe('write sda 4 KiB (app 7)');
+    // And back to the thread that waited for it.
+    expect(byId(host, 'jump-to-related').textContent).toBe('Go to app');
+    byId(host, 'jump-to-related').click();
+    await tick();
+    expect(hooks['state']().highlightTrack).toBe('t7');
+    panel.dispose();
+  });
+});
+
 describe('time series panel', () => {
   it('lists a series per line with its unit, mean and peak, hides one on a click, and follows the range', async () => {
     const info: ModelInfo = { id: 'sched.runqlen', type: 'timeseries', title: 'Run-queue length per CPU', unit: 'threads', sources: ['sched'], version: 1 };

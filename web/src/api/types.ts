@@ -265,7 +265,8 @@ export interface TableView {
 
 export interface TimelineTrack {
   id: string;
-  kind: 'thread' | string;
+  /** `thread`, `cpu`, or `device` (pid and tid -1, `name` the device, `process` its category). */
+  kind: 'thread' | 'cpu' | 'device' | string;
   pid?: number;
   tid?: number;
   name: string;
@@ -304,7 +305,16 @@ export interface TimelineTrackWindow {
     links: (TimelineLink | null)[];
   };
   instants?: { times: number[]; kinds: number[]; labels?: number[] };
+  /** The activity lane: what the thread did or waited for (slow calls, requests), in start order. */
+  spans?: TimelineSpanTuple[];
 }
+
+/**
+ * One span of an activity lane: start and duration (ns since the session started), category and
+ * label (indexes into the window's `strings`; label -1 for none), nesting depth (0 outermost) and
+ * how many sub-pixel spans it stands for.
+ */
+export type TimelineSpanTuple = [start: number, duration: number, category: number, label: number, depth: number, merged: number];
 
 export interface TimelineWindow {
   kind: 'window';
@@ -334,8 +344,17 @@ export interface TimelineWaker {
   stack?: StackFrame[];
 }
 
+/** The other end of a span: a thread's span names its device's track, a device's span the thread. */
+export interface TimelineRelated {
+  track: string;
+  name: string;
+  /** When the span starts there (ns since the session started). */
+  time: number;
+}
+
+/** `?track&at` (a state slice, `kind: 'slice'`) or `?track&at&lane=spans` (`kind: 'span'`; `state` is the category). */
 export interface TimelineSliceDetail {
-  kind: 'slice';
+  kind: 'slice' | 'span';
   track?: string;
   start: number;
   duration: number;
@@ -344,6 +363,7 @@ export interface TimelineSliceDetail {
   cpu?: number | null;
   stack?: StackFrame[];
   waker?: TimelineWaker;
+  related?: TimelineRelated;
 }
 
 export interface BreakdownThread {
@@ -355,6 +375,8 @@ export interface BreakdownThread {
   states: Record<string, number>;
   topFunctions: { name: string; value: number }[];
   topBlocking: { state?: string; frames: string[]; value: number }[];
+  /** What the thread waited in, off the CPU, from its activity lane ("in read fd 3 …"), longest first. */
+  topReasons?: { reason: string; category: string; value: number }[];
 }
 
 export interface BreakdownView {

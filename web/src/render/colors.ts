@@ -155,3 +155,31 @@ export const LEGEND: readonly LegendEntry[] = [
 
 /** The legend of a differential flame graph. */
 export const DIFF_LEGEND: readonly LegendEntry[] = [Family.Grew, Family.Shrank].map((f) => legendEntry(f as Family));
+
+/**
+ * Activity-lane categories (what a thread did or waited for), in fixed colours that read apart from
+ * the thread states drawn above them (green, amber, pale blue, red): mid-light so that dark label
+ * text stays legible. A category without its own colour gets one from its name, in the same range.
+ */
+export const ACTIVITY_COLORS: Readonly<Record<string, string>> = {
+  syscall: '#8f9ae8',
+  blockio: '#d39a62',
+  tcp: '#5cbfae',
+  fault: '#e48ac0',
+  memory: '#b9c25a',
+};
+
+export function activityColor(category: string): string {
+  return ACTIVITY_COLORS[category] ?? hslToHex(hashName(category) % 360, 50, 68);
+}
+
+/** `#rrggbb` of an HSL colour (hue in degrees, saturation and lightness in %). */
+export function hslToHex(h: number, s: number, l: number): string {
+  const a = (s / 100) * Math.min(l / 100, 1 - l / 100);
+  const f = (n: number): string => {
+    const k = (n + h / 30) % 12;
+    const c = l / 100 - a * Math.max(-1, Math.min(k - 3, 9 - k, 1));
+    return Math.round(c * 255).toString(16).padStart(2, '0');
+  };
+  return `#${f(0)}${f(8)}${f(4)}`;
+}

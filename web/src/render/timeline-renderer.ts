@@ -1,8 +1,10 @@
 import type { TimelineWindow } from '../api/types';
+import { rowBands } from '../model/timeline-spans';
 import type { Viewport } from '../model/timeline-viewport';
 import { tickStep } from '../model/timeline-viewport';
 import { formatTime } from '../ui/format';
-import { hashName } from './colors';
+import { activityColor, hashName, hslToHex } from './colors';
+import { paintLanes } from './timeline-lanes';
 
 /** Pixels the timeline writes directly (the slices): what createImageData gives. */
 export interface PixelImage {
@@ -56,16 +58,6 @@ export function threadColor(label: string): string {
   return hslToHex(hue, 50, 60);
 }
 
-function hslToHex(h: number, s: number, l: number): string {
-  const a = (s / 100) * Math.min(l / 100, 1 - l / 100);
-  const f = (n: number): string => {
-    const k = (n + h / 30) % 12;
-    const c = l / 100 - a * Math.max(-1, Math.min(k - 3, 9 - k, 1));
-    return Math.round(c * 255).toString(16).padStart(2, '0');
-  };
-  return `#${f(0)}${f(8)}${f(4)}`;
-}
-
 /** `#rrggbb` as a pixel of a little-endian Uint32 view of ImageData (0xAABBGGRR), opaque. */
 export function pixelOf(hex: string): number {
   const v = Number.parseInt(hex.slice(1, 7), 16) || 0;
@@ -102,6 +94,8 @@ export interface TimelineRenderInput {
   selection: Viewport | null;
   /** The slice shown in the details (marked). */
   highlight: { track: string; start: number } | null;
+  /** The span shown in the details (outlined in its lane). */
+  highlightSpan?: { track: string; start: number; duration: number; depth: number } | null;
   /** A track to point at (after jumping to a waker). */
   highlightTrack: string | null;
   /** Live edge (ns), drawn as a line when in view. */
@@ -110,6 +104,8 @@ export interface TimelineRenderInput {
   extraLinks?: readonly { fromTrack: string; time: number; toTrack: string; at: number }[];
   /** Counts time per state of what is drawn, per track (for inspection; costs a little). */
   totals?: boolean;
+  /** Rows have activity lanes under their state bar (spans drawn); `rowHeight` leaves room for them. */
+  lanes?: boolean;
 }
 
 export interface TimelineDrawStats {
@@ -120,6 +116,8 @@ export interface TimelineDrawStats {
   instants: number;
   links: number;
   labels: number;
+  /** Activity-lane spans in view (a merged one counts once). */
+  spans: number;
   /** Per track in view: ns of each state within the viewport (merged slices count for their state). */
   totals?: Record<string, Record<string, number>>;
 }
@@ -150,7 +148,8 @@ let linkBuffer = new Float64Array(MAX_LINKS * 4);
 export function renderTimeline(ctx: TimelineCanvas, input: TimelineRenderInput): TimelineDrawStats {
   const { data, width, height, labelWidth, axisHeight, rowHeight, viewport, rows, rowIndex, scrollY } = input;
   const dpr = input.dpr ?? 1;
-  const stats: TimelineDrawStats = { slices: 0, rects: 0, instants: 0, links: 0, labels: 0 };
+  const stats: TimelineDrawStats = { slices: 0, rects: 0, instants: 0, links: 0, labels: 0, spans: 0 };
+  const lanes = input.lanes ?? false;
   const plotX = labelWidth;
   const plotW = Math.max(width - labelWidth, 1);
   const plotH = Math.max(height - axisHeight, 1);
@@ -187,7 +186,7 @@ export function renderTimeline(ctx: TimelineCanvas, input: TimelineRenderInput):
     else if (r % 2 === 1) band(rowTop(r), rowTop(r) + rowHeight, ALT_ROW);
   }
 
-  const labels: { text: string; x: number; y: number; w: number }[] = [];
+  const labels: { text: string; x: number; y: number; w: number; small?: boolean }[] = [];
   let links = 0;
   const totals: Record<string, Record<string, number>> | undefined = input.totals ? {} : undefined;
   if (data) {
@@ -196,7 +195,12 @@ export function renderTimeline(ctx: TimelineCanvas, input: TimelineRenderInput):
     // Colours by key: states first, then (for CPU tracks) the thread a slice names.
     const colorOf = [...strings.map((str) => pixelOf(stateColor(str))), ...strings.map((str) => pixelOf(threadColor(str)))];
     const perState = new Float64Array(ns);
-    const sliceH = rowHeight - 6;
+    const spanColors = new Map<number, number>();
+    const spanColor = (category: number): number => {
+      let c = spanColors.get(category);
+      if (c === undefined) spanColors.set(category, (c = pixelOf(activityColor(strings[category] ?? ''))));
+      return c;
+    };
     const left = plotX - 1;
     const right = plotX + plotW + 1;
     if (line.length < pw) line = new Uint32Array(pw);
@@ -215,8 +219,11 @@ export function renderTimeline(ctx: TimelineCanvas, input: TimelineRenderInput):
     for (const track of data.tracks) {
       const r = rowIndex.get(track.id);
       if (r === undefined || r < firstRow || r > lastRow) continue;
-      const y = rowTop(r) + 3;
-      ln.fill(r === highlightRow ? HIGHLIGHT_ROW : r % 2 === 1 ? ALT_ROW : WHITE, 0, pw);
+      const bands = rowBands(rows[r]!.kind, rowHeight, lanes);
+      const y = rowTop(r) + bands.state.top;
+      const sliceH = bands.state.height;
+      const background = r === highlightRow ? HIGHLIGHT_ROW : r % 2 === 1 ? ALT_ROW : WHITE;
+      ln.fill(background, 0, pw);
       const s = track.slices;
       const starts = s.starts;
       const durations = s.durations;
@@ -296,6 +303,12 @@ export function renderTimeline(ctx: TimelineCanvas, input: TimelineRenderInput):
       const y0 = Math.max(0, Math.round((y - axisHeight) * dpr));
       const y1 = Math.min(ph, Math.round((y + sliceH - axisHeight) * dpr));
       for (let yy = y0; yy < y1; yy++) px.set(ln.subarray(0, pw), yy * pw);
+      if (track.spans && bands.lanes.length > 0) {
+        stats.spans += paintLanes(track.spans, {
+          px, pw, ph, dpr, viewport, k, rowTop: rowTop(r) - axisHeight, lanes: bands.lanes, background, colorOf: spanColor,
+          label: (text, _category, x, ly, w) => labels.push({ text: strings[text] ?? '', x: plotX + x, y: axisHeight + ly, w, small: true }),
+        });
+      }
       const inst = track.instants;
       if (inst) {
         const times = inst.times;
@@ -326,11 +339,14 @@ export function renderTimeline(ctx: TimelineCanvas, input: TimelineRenderInput):
   ctx.clip();
   if (labels.length) {
     ctx.fillStyle = '#1b1b1b';
-    ctx.font = '10px ui-monospace, "DejaVu Sans Mono", monospace';
     ctx.textBaseline = 'middle';
+    let font = '';
     for (const l of labels) {
-      const fit = Math.floor((l.w - 6) / 6.1);
+      const charW = l.small ? 5.5 : 6.1;
+      const fit = Math.floor((l.w - 6) / charW);
       if (fit < 3) continue;
+      const want = l.small ? '9px ui-monospace, "DejaVu Sans Mono", monospace' : '10px ui-monospace, "DejaVu Sans Mono", monospace';
+      if (want !== font) ctx.font = font = want;
       ctx.fillText(l.text.length > fit ? `${l.text.slice(0, fit - 1)}…` : l.text, Math.max(l.x, plotX) + 3, l.y);
       stats.labels++;
     }
@@ -386,6 +402,19 @@ export function renderTimeline(ctx: TimelineCanvas, input: TimelineRenderInput):
       ctx.moveTo(x, rowTop(r) + 1);
       ctx.lineTo(x, rowTop(r) + rowHeight - 1);
       ctx.stroke();
+    }
+  }
+  const hs = input.highlightSpan;
+  const hsRow = hs ? rowIndex.get(hs.track) : undefined;
+  if (hs && hsRow !== undefined && hsRow >= firstRow && hsRow <= lastRow) {
+    const lanesOf = rowBands(rows[hsRow]!.kind, rowHeight, lanes).lanes;
+    const lane = lanesOf[Math.min(hs.depth, lanesOf.length - 1)];
+    if (lane) {
+      const x0 = xOf(hs.start);
+      const w = Math.max(hs.duration * k, 2);
+      ctx.strokeStyle = '#111';
+      ctx.lineWidth = 2;
+      ctx.strokeRect(x0 - 1, rowTop(hsRow) + lane.top - 1, w + 2, lane.height + 2);
     }
   }
   if (input.selection) {

@@ -1,5 +1,6 @@
 import type { BreakdownThread, BreakdownView } from '../../api/types';
 import { isObject, ReplaceModel } from '../../live/live-model';
+import { activityColor } from '../../render/colors';
 import { h, setText } from '../../ui/dom';
 import { formatDuration, formatValue, normalizeUnit } from '../../ui/format';
 import { RangeChip } from '../../ui/range-chip';
@@ -42,6 +43,25 @@ export function stateShares(thread: BreakdownThread): Record<string, number> {
     out[key] = (out[key] ?? 0) + v / sum;
   }
   return out;
+}
+
+export interface WaitReason {
+  /** `waiting in read fd 3 pipe:[1234]` */
+  text: string;
+  category: string;
+  value: number;
+  /** Of the thread's wall time in the range, 0..1. */
+  share: number;
+}
+
+/** What a thread waited in (the agent's `topReasons`, longest first), worded and with its share of the thread's time. */
+export function waitReasons(thread: BreakdownThread): WaitReason[] {
+  return (thread.topReasons ?? []).filter((r) => r.value > 0).sort((a, b) => b.value - a.value).map((r) => ({
+    text: `waiting ${r.reason.startsWith('in ') ? r.reason : `in ${r.reason}`}`,
+    category: r.category,
+    value: r.value,
+    share: thread.wall > 0 ? Math.min(1, r.value / thread.wall) : 0,
+  }));
 }
 
 const REQUERY_MS = 2000;
@@ -157,8 +177,14 @@ class BreakdownPanel implements Panel {
     const unknown = view.threads.reduce((a, t) => a + (t.states['unknown'] ?? 0), 0);
     const wall = view.threads.reduce((a, t) => a + t.wall, 0);
     this.note.hidden = !(wall > 0 && unknown / wall >= 0.05);
-    setText(this.note, this.note.hidden ? '' : `${((unknown / wall) * 100).toFixed(0)}% of the threads' time is unknown: before a thread's first event, `
-      + 'or events over the timeline\'s per-second cap (not streamed, see the timeline).');
+    // Without the scheduler (e.g. syscalls alone) every thread's time is unknown by state, yet what
+    // it waited in is known from its activity lane: say that rather than blame a cap.
+    const noStates = view.threads.length > 0 && view.threads.every((t) => Object.entries(t.states).every(([k, v]) => k === 'unknown' || !(v > 0)));
+    const reasons = view.threads.some((t) => (t.topReasons?.length ?? 0) > 0);
+    setText(this.note, this.note.hidden ? '' : noStates && reasons
+      ? 'No thread states in this session (they come from the sched source): the bars are unknown; what each thread waited in comes from its activity (slow calls, requests).'
+      : `${((unknown / wall) * 100).toFixed(0)}% of the threads' time is unknown: before a thread's first event, `
+        + 'or events over the timeline\'s per-second cap (not streamed, see the timeline).');
     const threads = view.threads
       .map((t) => ({ t, shares: stateShares(t) }))
       .sort((a, b) => (b.shares[this.sortBy] ?? 0) - (a.shares[this.sortBy] ?? 0) || b.t.wall - a.t.wall)
@@ -195,7 +221,20 @@ class BreakdownPanel implements Panel {
           h('span', { class: 'muted' }, `${t.process && t.process !== t.name ? `${t.process} · ` : ''}pid ${t.pid} · tid ${t.tid} · ${formatDuration(unit === 'ns' ? t.wall : t.wall * 1000)}`),
           h('span', { class: 'bd-summary' }, summary)),
         h('div', { class: 'bd-bar', role: 'img', 'aria-label': `${t.name}: ${summary}` }, ...segments),
+        reasonList(t, unit),
         details);
     }));
   }
+}
+
+/** The thread's wait reasons, one row each: what it waited in, how long, and which share of its time. */
+function reasonList(thread: BreakdownThread, unit: string): HTMLElement | null {
+  const reasons = waitReasons(thread);
+  if (reasons.length === 0) return null;
+  return h('ul', { class: 'bd-reasons', 'aria-label': `${thread.name}: what it waited in` }, ...reasons.map((r) => h('li', {
+    'data-testid': 'breakdown-reason', 'data-category': r.category, title: `${r.category}: ${(r.share * 100).toFixed(1)}% of the thread's time`,
+  },
+  h('span', { class: 'swatch lane', style: `background:${activityColor(r.category)}` }),
+  h('span', { class: 'bd-reason-text' }, r.text),
+  h('span', { class: 'bd-reason-value' }, `${formatValue(r.value, unit)} · ${(r.share * 100).toFixed(r.share < 0.1 ? 1 : 0)}%`))));
 }

@@ -1,12 +1,16 @@
-import type { StackFrame, TimelineLink, TimelineSliceDetail, TimelineSummary, TimelineTrack, TimelineWaker, TimelineWindow } from '../../api/types';
+import type { TimelineLink, TimelineRelated, TimelineSliceDetail, TimelineSummary, TimelineTrack, TimelineWaker, TimelineWindow } from '../../api/types';
 import { isObject, ReplaceModel } from '../../live/live-model';
 import {
   atLiveEdge, clampViewport, fetchWindow, followLive, panBy, windowServes, zoomAt,
   type Bounds, type FetchWindow, type Viewport,
 } from '../../model/timeline-viewport';
+import { hasSpans, LANE_ROW_H, orderCategories, partAt, readSpan, ROW_H, rowBands, spanAt, spanCategories, type SpanRecord } from '../../model/timeline-spans';
+import { ACTIVITY_COLORS, activityColor } from '../../render/colors';
 import { renderTimeline, sliceAt, stateColor, visibleRows, type TimelineDrawStats, type TimelineRow } from '../../render/timeline-renderer';
 import { h, setText } from '../../ui/dom';
 import { formatCount, formatDuration, formatTime } from '../../ui/format';
+import { spanDetail } from './span-details';
+import { stackList } from './stack-list';
 import type { Panel, PanelContext, PanelDefinition } from '../registry';
 
 export function isTimelineSummary(v: unknown): v is TimelineSummary {
@@ -22,7 +26,6 @@ export const timelinePanel: PanelDefinition<ReplaceModel<TimelineSummary>> = {
 
 const LABEL_W = 170;
 const AXIS_H = 24;
-const ROW_H = 26;
 const QUERY_DELAY_MS = 90;
 /** In live mode the view follows the stream (about ten changes a second): at most this often. */
 const LIVE_REFRESH_MS = 300;
@@ -36,10 +39,13 @@ export function orderTracks(tracks: readonly TimelineTrack[], filter: string): T
     ? tracks.filter((t) => t.name.toLowerCase().includes(needle) || (t.process ?? '').toLowerCase().includes(needle)
       || String(t.tid ?? '').includes(needle) || String(t.pid ?? '').includes(needle) || t.id === needle)
     : tracks.slice();
-  // Threads by process and thread id, then the CPUs by number.
+  // Threads by process and thread id, then the CPUs by number, then the devices by category and name.
+  const group = (t: TimelineTrack): number => (t.kind === 'cpu' ? 1 : t.kind === 'device' ? 2 : 0);
   const cpuOf = (t: TimelineTrack): number => (t.kind === 'cpu' ? Number(/\d+/.exec(t.id)?.[0] ?? 0) : -1);
-  return shown.sort((a, b) => Number(a.kind === 'cpu') - Number(b.kind === 'cpu') || cpuOf(a) - cpuOf(b)
-    || (a.pid ?? 0) - (b.pid ?? 0) || (a.tid ?? 0) - (b.tid ?? 0) || (a.id < b.id ? -1 : 1));
+  const text = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  return shown.sort((a, b) => group(a) - group(b) || cpuOf(a) - cpuOf(b)
+    || (a.pid ?? 0) - (b.pid ?? 0) || (a.tid ?? 0) - (b.tid ?? 0)
+    || (a.kind === 'device' ? text(a.process ?? '', b.process ?? '') || text(a.name, b.name) : 0) || (a.id < b.id ? -1 : 1));
 }
 
 /**
@@ -75,6 +81,11 @@ class TimelinePanel implements Panel {
   private readonly liveButton: HTMLButtonElement;
   private readonly filterInput: HTMLInputElement;
   private readonly tooltip: HTMLElement;
+  /** One entry per activity category in the held answer. */
+  private readonly categoryLegend: HTMLElement;
+  /** Rows have activity lanes (taller): set once a device track or a span is seen, and kept. */
+  private lanes = false;
+  private categories: string[] = [];
 
   private viewport: Viewport | null = null;
   private live = true;
@@ -102,12 +113,16 @@ class TimelinePanel implements Panel {
   };
   private queries = 0;
   private lastQuery: Record<string, string | number> | null = null;
-  private detail: { track: string; at: number; slice: TimelineSliceDetail | null; link: TimelineLink | null; error: string | null } | null = null;
+  /** The clicked slice (lane `states`) or span (lane `spans`: `span` is what the window showed). */
+  private detail: {
+    track: string; at: number; lane: 'states' | 'spans'; span: SpanRecord | null;
+    slice: TimelineSliceDetail | null; link: TimelineLink | null; error: string | null;
+  } | null = null;
   private detailAbort: AbortController | null = null;
   private highlightTrack: string | null = null;
   private drag: { x: number; y: number; t: number; scrollY: number; viewport: Viewport; select: boolean; moved: boolean; pointer: number } | null = null;
   private dragSelection: Viewport | null = null;
-  private stats: TimelineDrawStats & { drawMs: number } = { slices: 0, rects: 0, instants: 0, links: 0, labels: 0, drawMs: 0 };
+  private stats: TimelineDrawStats & { drawMs: number } = { slices: 0, rects: 0, instants: 0, links: 0, labels: 0, spans: 0, drawMs: 0 };
   /** Answers applied to the canvas (a test waits for a new one after a query). */
   private answers = 0;
   private visible = true;
@@ -133,10 +148,11 @@ class TimelinePanel implements Panel {
     const legend = h('span', { class: 'legend-inline' },
       ...['running', 'runnable', 'sleeping', 'blocked'].flatMap((s) => [h('span', { class: 'swatch', style: `background:${stateColor(s)}` }), s]),
       h('span', { class: 'swatch tick' }), 'CPU sample', h('span', { class: 'swatch arrow' }), 'wakeup (from the waker)');
+    this.categoryLegend = h('span', { class: 'legend-inline', 'data-testid': 'timeline-activity-legend', hidden: true });
     host.append(
       h('div', { class: 'panel-toolbar' }, this.filterInput, zoomButton('−', 2, 'timeline-zoom-out'), zoomButton('+', 0.5, 'timeline-zoom-in'),
         h('button', { type: 'button', 'data-testid': 'timeline-all', onclick: () => this.showAll() }, 'All'),
-        this.liveButton, h('span', { class: 'spacer' }), legend, this.status),
+        this.liveButton, h('span', { class: 'spacer' }), legend, this.categoryLegend, this.status),
       this.notice,
       h('div', { class: 'tl-body' }, this.wrap, this.details));
 
@@ -160,8 +176,11 @@ class TimelinePanel implements Panel {
     ctx.expose({
       state: () => ({
         viewport: this.viewport, live: this.live, tracks: this.rows.length, queries: this.queries, lastQuery: this.lastQuery, answers: this.answers,
+        lanes: this.lanes, categories: this.categories,
         detail: this.detail ? {
-          track: this.detail.track, at: this.detail.at, state: this.detail.slice?.state ?? null, start: this.detail.slice?.start ?? null,
+          track: this.detail.track, at: this.detail.at, lane: this.detail.lane, label: this.detail.slice?.label ?? null,
+          related: this.detail.slice?.related ?? null, error: this.detail.error,
+          state: this.detail.slice?.state ?? null, start: this.detail.slice?.start ?? null,
           duration: this.detail.slice?.duration ?? null, stack: this.detail.slice?.stack?.map((f) => f.name) ?? null,
           waker: this.detail.slice?.waker ?? null, wakerTrack: this.detail.slice?.waker ? this.wakerTrack(this.detail.link, this.detail.slice.waker) : null,
         } : null,
@@ -184,6 +203,22 @@ class TimelinePanel implements Panel {
         }
         return out;
       },
+      /** The activity-lane spans of the held answer for a track that overlap the view. */
+      spans: (track: string): SpanRecord[] => {
+        const d = this.data;
+        const v = this.viewport;
+        const spans = d?.tracks.find((t) => t.id === track)?.spans;
+        if (!d || !v || !spans) return [];
+        return spans.filter((s) => s[0] + s[1] >= v.t0 && s[0] <= v.t1).map((s) => readSpan(d.strings, s));
+      },
+      /** Client coordinates of time t in a track's activity lane at `depth` (for clicking a span). */
+      spanPointAt: (track: string, t: number, depth = 0): { x: number; y: number } | null => this.clientPoint(track, t, depth),
+      /** Opens the details of the span of `track` at time t and depth, as a click does; resolves with them. */
+      spanDetailAt: (track: string, t: number, depth = 0): Promise<TimelineSliceDetail | null> => {
+        const v = this.viewport;
+        const i = v ? spanAt(this.data?.tracks.find((tr) => tr.id === track), t, depth, (3 * (v.t1 - v.t0)) / this.plotWidth()) : -1;
+        return i < 0 ? Promise.resolve(null) : this.openSpanDetail(track, i);
+      },
       /** Times of the held answer's instants (CPU samples) of a track within the view. */
       instants: (track: string): number[] => {
         const v = this.viewport;
@@ -202,16 +237,11 @@ class TimelinePanel implements Panel {
         this.onTracks(false);
       },
       /** Client coordinates of time t on a track's row (for clicking a slice). */
-      pointAt: (track: string, t: number): { x: number; y: number } | null => {
-        const r = this.rowIndex.get(track);
-        const v = this.viewport;
-        if (r === undefined || !v) return null;
-        const rect = this.canvas.getBoundingClientRect();
-        return { x: rect.left + LABEL_W + ((t - v.t0) / (v.t1 - v.t0)) * (this.width - LABEL_W), y: rect.top + AXIS_H + r * ROW_H - this.scrollY + ROW_H / 2 };
-      },
+      pointAt: (track: string, t: number): { x: number; y: number } | null => this.clientPoint(track, t, -1),
       /** Draws a window (for measurements) and returns what was drawn and how long it took. */
       drawWindow: (window: TimelineWindow, viewport: Viewport) => {
         this.data = window;
+        this.onAnswer();
         this.held = { t0: window.t0, t1: window.t1, px: window.px, tracks: '' };
         this.live = false;
         this.viewport = viewport;
@@ -257,12 +287,13 @@ class TimelinePanel implements Panel {
     this.rows = this.tracks.map((t) => ({
       id: t.id,
       label: t.name,
-      detail: t.kind === 'thread' ? `${t.process ?? ''} ${t.pid ?? ''}/${t.tid ?? ''}${t.end !== null ? ' · exited' : ''}` : t.kind === 'cpu' ? 'CPU: who ran' : t.kind,
+      detail: t.kind === 'thread' ? `${t.process ?? ''} ${t.pid ?? ''}/${t.tid ?? ''}${t.end !== null ? ' · exited' : ''}`
+        : t.kind === 'cpu' ? 'CPU: who ran' : t.kind === 'device' ? `device · ${t.process ?? ''}` : t.kind,
       kind: t.kind,
     }));
     this.rowIndex = new Map(this.rows.map((r, i) => [r.id, i]));
-    // Where the panel sizes itself (the overview's top area), it is as tall as its tracks.
-    this.wrap.style.setProperty('--tl-content', `${AXIS_H + Math.max(this.rows.length, 3) * ROW_H + 4}px`);
+    if (!this.lanes && (s?.tracks ?? []).some((t) => t.kind === 'device')) this.lanes = true;
+    this.sizeToRows();
     if (s) {
       const b = this.bounds();
       if (!this.viewport) this.viewport = clampViewport({ t0: b.end - INITIAL_SPAN_NS, t1: b.end }, b);
@@ -280,6 +311,49 @@ class TimelinePanel implements Panel {
     setText(this.notice, notes.join(' '));
     this.renderStatus();
     this.invalidate(true, fromModel);
+  }
+
+  private get rowH(): number {
+    return this.lanes ? LANE_ROW_H : ROW_H;
+  }
+
+  /** Where the panel sizes itself (the overview's top area), it is as tall as its tracks. */
+  private sizeToRows(): void {
+    this.wrap.style.setProperty('--tl-content', `${AXIS_H + Math.max(this.rows.length, 3) * this.rowH + 4}px`);
+  }
+
+  /** A new window to draw: rows grow activity lanes once it has spans; the legend names their categories. */
+  private onAnswer(): void {
+    const d = this.detail;
+    if (d?.span && d.slice) d.span.depth = this.depthOf(d.track, d.slice, d.span.depth);
+    if (!this.lanes && hasSpans(this.data)) {
+      this.lanes = true;
+      this.sizeToRows();
+    }
+    // Categories seen stay in the legend while the view moves through quieter parts.
+    const order = Object.keys(ACTIVITY_COLORS);
+    const merged = orderCategories([...this.categories, ...spanCategories(this.data, order)], order);
+    if (merged.length === this.categories.length) return;
+    this.categories = merged;
+    this.categoryLegend.hidden = false;
+    this.categoryLegend.replaceChildren(h('span', { class: 'muted' }, 'activity:'), ...this.categories.flatMap((c) => [
+      h('span', { class: 'swatch lane', style: `background:${activityColor(c)}` }),
+      h('span', { 'data-testid': 'timeline-legend-category', 'data-category': c }, c)]));
+  }
+
+  /** Client coordinates of time t on a track's row: in its state bar (`part` -1) or activity lane `part`. */
+  private clientPoint(track: string, t: number, part: number): { x: number; y: number } | null {
+    const r = this.rowIndex.get(track);
+    const v = this.viewport;
+    if (r === undefined || !v) return null;
+    const bands = rowBands(this.rows[r]!.kind, this.rowH, this.lanes);
+    const band = part < 0 ? bands.state : bands.lanes[Math.min(part, bands.lanes.length - 1)];
+    if (!band) return null;
+    const rect = this.canvas.getBoundingClientRect();
+    return {
+      x: rect.left + LABEL_W + ((t - v.t0) / (v.t1 - v.t0)) * (this.width - LABEL_W),
+      y: rect.top + AXIS_H + r * this.rowH - this.scrollY + band.top + band.height / 2,
+    };
   }
 
   private renderStatus(): void {
@@ -343,8 +417,8 @@ class TimelinePanel implements Panel {
 
   /** The tracks whose rows are in view (plus a screen above and below), for the query. */
   private queryTracks(): string[] {
-    const plotH = Math.max(this.wrap.clientHeight - AXIS_H, ROW_H);
-    const [first, last] = visibleRows(Math.max(0, this.scrollY - plotH), plotH * 3, ROW_H, this.rows.length);
+    const plotH = Math.max(this.wrap.clientHeight - AXIS_H, this.rowH);
+    const [first, last] = visibleRows(Math.max(0, this.scrollY - plotH), plotH * 3, this.rowH, this.rows.length);
     return this.rows.slice(first, last + 1).map((r) => r.id);
   }
 
@@ -389,6 +463,7 @@ class TimelinePanel implements Panel {
       if (controller !== this.inflight) return;
       this.inflight = null;
       this.data = data;
+      this.onAnswer();
       this.answers++;
       this.renderStatus();
       this.held = { ...w, tracks: trackKey };
@@ -415,7 +490,7 @@ class TimelinePanel implements Panel {
     }
     this.width = width;
     this.height = height;
-    const maxScroll = Math.max(0, this.rows.length * ROW_H - (height - AXIS_H));
+    const maxScroll = Math.max(0, this.rows.length * this.rowH - (height - AXIS_H));
     this.scrollY = Math.min(Math.max(this.scrollY, 0), maxScroll);
     const ctx = this.canvas.getContext('2d');
     const v = this.viewport;
@@ -427,10 +502,11 @@ class TimelinePanel implements Panel {
     }
     const t0 = performance.now();
     const stats = renderTimeline(ctx, {
-      data: this.data, width, height, dpr, labelWidth: LABEL_W, axisHeight: AXIS_H, rowHeight: ROW_H, viewport: v,
+      data: this.data, width, height, dpr, labelWidth: LABEL_W, axisHeight: AXIS_H, rowHeight: this.rowH, lanes: this.lanes, viewport: v,
       rows: this.rows, rowIndex: this.rowIndex, scrollY: this.scrollY,
       selection: this.dragSelection ?? this.ctx.selection.range,
-      highlight: this.detail ? { track: this.detail.track, start: this.detail.slice?.start ?? this.detail.at } : null,
+      highlight: this.detail && this.detail.lane === 'states' ? { track: this.detail.track, start: this.detail.slice?.start ?? this.detail.at } : null,
+      highlightSpan: this.detail?.span ? { track: this.detail.track, ...this.detail.span } : null,
       highlightTrack: this.highlightTrack,
       end: this.summary()?.end ?? null,
       extraLinks: this.detailLink(),
@@ -443,13 +519,17 @@ class TimelinePanel implements Panel {
     d['live'] = String(this.live);
     d['slices'] = String(stats.slices);
     d['links'] = String(stats.links);
+    d['spans'] = String(stats.spans);
+    d['lanes'] = String(this.lanes);
     d['tracks'] = String(this.rows.length);
     d['answers'] = String(this.answers);
   }
 
-  /** The clicked slice's wakeup, as an arrow from the waker's row (when it has one in view). */
+  /** The clicked slice's wakeup, as an arrow from the waker's row; a clicked span's other end (device or thread). */
   private detailLink(): { fromTrack: string; time: number; toTrack: string; at: number }[] {
     const d = this.detail;
+    const related = d?.slice?.related;
+    if (d && d.slice && related && this.rowIndex.has(related.track)) return [{ fromTrack: related.track, time: related.time, toTrack: d.track, at: d.slice.start }];
     const waker = d?.slice?.waker;
     if (!d || !d.slice || !waker || wokenByInterrupt(waker)) return [];
     const from = this.wakerTrack(d.link, waker);
@@ -468,7 +548,7 @@ class TimelinePanel implements Panel {
 
   private rowAtY(clientY: number): number {
     const y = clientY - this.canvas.getBoundingClientRect().top - AXIS_H + this.scrollY;
-    return y < 0 ? -1 : Math.floor(y / ROW_H);
+    return y < 0 ? -1 : Math.floor(y / this.rowH);
   }
 
   private wheel(e: WheelEvent): void {
@@ -538,15 +618,32 @@ class TimelinePanel implements Panel {
     else if (this.viewport && atLiveEdge(this.viewport, this.bounds()) && !this.live) this.invalidate(true);
   }
 
-  private hover(e: PointerEvent): void {
+  /** What is under the pointer: the state bar (-1) or an activity lane (its depth) of a row, and a span there. */
+  private pointed(e: { clientX: number; clientY: number }): { row: TimelineRow; part: number | null; t: number; span: number } | null {
     const r = this.rowAtY(e.clientY);
     const row = this.rows[r];
     const v = this.viewport;
-    if (!row || !v || e.clientX - this.canvas.getBoundingClientRect().left < LABEL_W) {
+    if (!row || !v || e.clientX - this.canvas.getBoundingClientRect().left < LABEL_W) return null;
+    const inRow = e.clientY - this.canvas.getBoundingClientRect().top - AXIS_H + this.scrollY - r * this.rowH;
+    const part = partAt(rowBands(row.kind, this.rowH, this.lanes), inRow);
+    const t = this.timeAtX(e.clientX);
+    const tolerance = (3 * (v.t1 - v.t0)) / this.plotWidth();
+    const span = part !== null && part >= 0 ? spanAt(this.data?.tracks.find((tr) => tr.id === row.id), t, part, tolerance) : -1;
+    return { row, part, t, span };
+  }
+
+  private hover(e: PointerEvent): void {
+    const at = this.pointed(e);
+    const v = this.viewport;
+    if (!at || !v || at.part === null) {
       this.tooltip.hidden = true;
       return;
     }
-    const t = this.timeAtX(e.clientX);
+    const { row, t } = at;
+    if (at.part >= 0) {
+      this.hoverSpan(e, row.id, at.span);
+      return;
+    }
     const tolerance = (3 * (v.t1 - v.t0)) / this.plotWidth();
     const i = sliceAt(this.data, row.id, t, tolerance);
     const track = this.data?.tracks.find((tr) => tr.id === row.id);
@@ -570,12 +667,49 @@ class TimelinePanel implements Panel {
     this.tooltip.style.top = `${e.clientY + 14}px`;
   }
 
+  private hoverSpan(e: PointerEvent, track: string, i: number): void {
+    const tuple = this.data?.tracks.find((tr) => tr.id === track)?.spans?.[i];
+    const v = this.viewport;
+    if (!tuple || !this.data || !v) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    const span = readSpan(this.data.strings, tuple);
+    this.tooltip.replaceChildren(
+      h('div', { class: 'fg-tooltip-name' }, `${span.category}${span.label ? ` · ${span.label}` : ''}`),
+      h('dl', {},
+        h('dt', {}, 'start'), h('dd', {}, formatTime(span.start, v.t1 - v.t0)),
+        h('dt', {}, 'duration'), h('dd', {}, formatDuration(span.duration)),
+        ...(span.depth > 0 ? [h('dt', {}, 'within'), h('dd', {}, `${span.depth} outer span${span.depth > 1 ? 's' : ''}`)] : []),
+        ...(span.merged > 1 ? [h('dt', {}, 'merged'), h('dd', {}, `${span.merged} spans (zoom in to see them)`)] : [])),
+      h('div', { class: 'fg-tooltip-hint' }, 'Click: stack and where it went'));
+    this.tooltip.hidden = false;
+    this.tooltip.style.left = `${e.clientX + 14}px`;
+    this.tooltip.style.top = `${e.clientY + 14}px`;
+  }
+
   private click(e: PointerEvent): void {
-    const r = this.rowAtY(e.clientY);
-    const row = this.rows[r];
-    if (!row || e.clientX - this.canvas.getBoundingClientRect().left < LABEL_W) return;
-    const at = Math.max(0, Math.round(this.timeAtX(e.clientX)));
-    void this.openDetail(row.id, at);
+    const at = this.pointed(e);
+    if (!at || at.part === null) return;
+    if (at.part >= 0) {
+      if (at.span >= 0) void this.openSpanDetail(at.row.id, at.span);
+      return;
+    }
+    // A device's row, or a thread's without states (a session without the scheduler): no slice to ask about.
+    if (at.row.kind === 'device' || this.data?.tracks.find((tr) => tr.id === at.row.id)?.slices.starts.length === 0) return;
+    void this.openDetail(at.row.id, Math.max(0, Math.round(at.t)));
+  }
+
+  /**
+   * Opens the details of span `index` of a track's held window (`?track&at&lane=spans`). The agent
+   * answers the innermost span covering `at` (the latest to start); a nested span starts at or
+   * after its outer one, so the span's own start names it.
+   */
+  private openSpanDetail(track: string, index: number): Promise<TimelineSliceDetail | null> {
+    const tuple = this.data?.tracks.find((t) => t.id === track)?.spans?.[index];
+    if (!tuple || !this.data) return Promise.resolve(null);
+    const span = readSpan(this.data.strings, tuple);
+    return this.fetchDetail({ track, at: span.start, lane: 'spans', span, slice: null, link: null, error: null });
   }
 
   private openDetail(track: string, at: number): Promise<TimelineSliceDetail | null> {
@@ -585,13 +719,19 @@ class TimelinePanel implements Panel {
     const tr = this.data?.tracks.find((t) => t.id === track);
     const link = i >= 0 && tr ? tr.slices.links[i] ?? null : null;
     const queryAt = i >= 0 && tr ? Math.max(tr.slices.starts[i]!, Math.min(at, tr.slices.starts[i]! + tr.slices.durations[i]! - 1)) : at;
-    this.detail = { track, at: queryAt, slice: null, link, error: null };
+    return this.fetchDetail({ track, at: queryAt, lane: 'states', span: null, slice: null, link, error: null });
+  }
+
+  private fetchDetail(detail: NonNullable<TimelinePanel['detail']>): Promise<TimelineSliceDetail | null> {
+    this.detail = detail;
+    const { track, at: queryAt } = detail;
     this.detailAbort?.abort();
     const controller = new AbortController();
     this.detailAbort = controller;
     this.renderDetail();
     this.invalidate(false);
-    return this.ctx.query<TimelineSliceDetail>({ track, at: queryAt }, controller.signal).then((slice) => {
+    const params = detail.lane === 'spans' ? { track, at: queryAt, lane: 'spans' } : { track, at: queryAt };
+    return this.ctx.query<TimelineSliceDetail>(params, controller.signal).then((slice) => {
       if (controller !== this.detailAbort || !this.detail) return null;
       this.detail.slice = slice;
       this.renderDetail();
@@ -615,12 +755,15 @@ class TimelinePanel implements Panel {
       this.renderDetail();
       this.invalidate(false);
     } }, '✕');
+    const title = !track ? d.track : track.kind === 'device' ? `${track.name} (${track.process ?? ''} device)` : `${track.name} (${track.pid ?? ''}/${track.tid ?? ''})`;
     const parts: (Node | null)[] = [
-      h('div', { class: 'tl-details-head' }, h('strong', {}, track ? `${track.name} (${track.pid ?? ''}/${track.tid ?? ''})` : d.track), close),
+      h('div', { class: 'tl-details-head' }, h('strong', {}, title), close),
     ];
     if (d.error) parts.push(h('p', { class: 'error-text' }, d.error));
     else if (!d.slice) parts.push(h('p', { class: 'muted' }, 'Loading…'));
-    else {
+    else if (d.lane === 'spans') {
+      parts.push(...spanDetail(d.slice, d.span, track?.kind === 'device', (related) => this.goToRelated(related)));
+    } else {
       const s = d.slice;
       parts.push(h('dl', { class: 'tl-facts' },
         h('dt', {}, 'state'), h('dd', { 'data-testid': 'slice-state' }, `${s.state}${s.label ? ` · ${s.label}` : ''}`),
@@ -662,6 +805,24 @@ class TimelinePanel implements Panel {
     return tracks.find((t) => t.kind === 'thread' && t.tid === waker.tid)?.id ?? null;
   }
 
+  /** Jumps to a span's other end (the device's track, or the thread that issued the request) and opens it there. */
+  private goToRelated(related: TimelineRelated): void {
+    this.jumpTo(related.track, related.time);
+    // The window for the new view is asked for; until it comes, ask the agent by time.
+    void this.fetchDetail({ track: related.track, at: related.time, lane: 'spans', span: null, slice: null, link: null, error: null }).then((slice) => {
+      if (slice && this.detail?.track === related.track && !this.detail.span) {
+        this.detail.span = { start: slice.start, duration: slice.duration, category: slice.state, label: slice.label ?? null, depth: this.depthOf(related.track, slice), merged: 1 };
+        this.invalidate(false);
+      }
+    });
+  }
+
+  /** The depth a span detail has in the held window (`otherwise` when the window does not hold it). */
+  private depthOf(track: string, slice: TimelineSliceDetail, otherwise = 0): number {
+    const spans = this.data?.tracks.find((t) => t.id === track)?.spans ?? [];
+    return spans.find((s) => s[0] === slice.start && s[1] === slice.duration)?.[4] ?? otherwise;
+  }
+
   /** Scrolls to a track, points at it and centres the view on time t. */
   private jumpTo(track: string, t: number): void {
     if (!this.rowIndex.has(track)) {
@@ -671,8 +832,8 @@ class TimelinePanel implements Panel {
     const r = this.rowIndex.get(track);
     if (r === undefined) return;
     this.highlightTrack = track;
-    const plotH = Math.max(this.wrap.clientHeight - AXIS_H, ROW_H);
-    this.scrollY = Math.max(0, r * ROW_H - plotH / 2);
+    const plotH = Math.max(this.wrap.clientHeight - AXIS_H, this.rowH);
+    this.scrollY = Math.max(0, r * this.rowH - plotH / 2);
     const v = this.viewport!;
     const span = v.t1 - v.t0;
     this.setLive(false);
@@ -689,8 +850,8 @@ class TimelinePanel implements Panel {
       case '-': case '_': this.zoomCentre(2); break;
       case 'ArrowLeft': this.setViewport(panBy(v, -span * 0.2, b), false); this.setLive(false); break;
       case 'ArrowRight': this.setViewport(panBy(v, span * 0.2, b), false); break;
-      case 'ArrowUp': this.scrollY -= ROW_H; this.invalidate(true); break;
-      case 'ArrowDown': this.scrollY += ROW_H; this.invalidate(true); break;
+      case 'ArrowUp': this.scrollY -= this.rowH; this.invalidate(true); break;
+      case 'ArrowDown': this.scrollY += this.rowH; this.invalidate(true); break;
       case 'Home': this.showAll(); break;
       case 'l': case 'L': this.setLive(true); break;
       case 'Escape':
@@ -704,29 +865,4 @@ class TimelinePanel implements Panel {
     }
     e.preventDefault();
   }
-}
-
-/** Whether a stack frame is the kernel's (`kind` by name or by number). */
-function isKernelFrame(f: StackFrame): boolean {
-  return f.kind === 'kernel' || f.kind === 2 || f.module === 'kernel';
-}
-
-function stackList(stack: StackFrame[] | undefined, testid: string, empty: string): HTMLElement {
-  if (!stack || stack.length === 0) return h('p', { class: 'muted', 'data-testid': testid }, empty);
-  // Root first on the wire; the innermost frame is what one reads first. The kernel's frames (the
-  // innermost, for a block) fold into one line that opens: the user frames say where the code was.
-  const frames = stack.slice().reverse();
-  const item = (f: StackFrame): HTMLElement => h('li', { title: f.module ?? '', class: isKernelFrame(f) ? 'kernel' : 'user' },
-    h('code', {}, f.name), f.module ? h('span', { class: 'muted' }, ` ${f.module}`) : null);
-  let k = 0;
-  while (k < frames.length && isKernelFrame(frames[k]!)) k++;
-  const list = h('ol', { class: 'tl-stack', reversed: true, start: frames.length - k }, ...frames.slice(k).map(item));
-  if (k < 2) return h('ol', { class: 'tl-stack', 'data-testid': testid, reversed: true }, ...frames.map(item));
-  const kernel = frames.slice(0, k);
-  return h('div', { 'data-testid': testid, class: 'tl-stack-wrap' },
-    h('details', { class: 'tl-kernel' },
-      // Named by the innermost frame that is not the scheduler's own (do_nanosleep, anon_pipe_read).
-      h('summary', {}, `${k} kernel frames, in `, h('code', {}, kernel.find((f) => !/sched|switch|^__/.test(f.name))?.name ?? kernel[0]!.name), ' …'),
-      h('ol', { class: 'tl-stack', reversed: true, start: frames.length }, ...kernel.map(item))),
-    list);
 }
