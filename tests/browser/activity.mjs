@@ -19,12 +19,8 @@ import {
 const TL = 'threads.timeline';
 const BREAKDOWN = 'threads.breakdown';
 const SLOW_US = 20000;
-/**
- * The reader's call as the agent labels it: `read fd 3 pipe:[1234]`; an agent whose syscall-name
- * table cannot name the call says `syscall_0` (read is 0 on x86-64), and without the name it does
- * not know the first argument is a file descriptor, so there is no `fd … pipe:[…]` to show.
- */
-const READ = /^(read fd \d+ pipe:\[\d+\]|syscall_0$)/;
+/** The reader's call as the agent labels it: the syscall, its fd and what the fd is (`read fd 3 pipe:[1234]`). */
+const READ = /^(read fd \d+ pipe:\[\d+\])/;
 
 /** The thread of process `pid` named `name` (its comm), from /proc: its tid. */
 function threadNamed(pid, name) {

@@ -251,7 +251,10 @@ internal sealed class BlockIoSource(SourceContext context, BlockIoSourceProvider
             var header = new EventHeader(BlockIoSpans.SlowRequest, (long)r.StartNs, (int)r.Tgid, (int)r.Tid) { DurationNs = (long)(r.QueueNs + r.DeviceNs) };
             var name = BlockIoOps.Name(BlockIoSchema.OpOf(r.Op));
             _pending.Add(new Event<ActivitySpan>(header, new ActivitySpan(
-                "blockio", name, BlockIoText.Detail(device, in r), device, stacks.Resolve(r.UserStack), stacks.Resolve(r.KernelStack))));
+                "blockio", name, BlockIoText.Detail(device, in r), device, stacks.Resolve(r.UserStack), stacks.Resolve(r.KernelStack))
+            {
+                ThreadName = r.Comm.ToString(),
+            }));
         }
 
         public void Flush(ISourceSink sink)

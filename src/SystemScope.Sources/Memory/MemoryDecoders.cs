@@ -80,7 +80,10 @@ internal sealed class SpanDecoder(ProcessNames names, string procRoot) : IRecord
                 break;
         }
 
-        return new ActivitySpan(category, name, thread.Length > 0 && category == "memory" ? $"{detail} ({thread})" : detail, string.Empty, user, ReadOnlyMemory<ulong>.Empty);
+        return new ActivitySpan(category, name, thread.Length > 0 && category == "memory" ? $"{detail} ({thread})" : detail, string.Empty, user, ReadOnlyMemory<ulong>.Empty)
+        {
+            ThreadName = thread,
+        };
     }
 
     private static string Reclaim(in MemoryRecord r) =>

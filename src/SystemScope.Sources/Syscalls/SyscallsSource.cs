@@ -186,7 +186,10 @@ internal sealed class SyscallsSource(SourceContext context) : KitSource
             ReadOnlySpan<ulong> frames = r.UserStack;
             var stack = frames[..(int)Math.Min(r.UserLength, (uint)frames.Length)].ToArray();
             var header = new EventHeader(SlowSyscall.Kind, (long)r.StartNs, (int)r.Tgid, (int)r.Tid) { DurationNs = (long)r.DurationNs };
-            _pending.Add(new Event<ActivitySpan>(header, new ActivitySpan("syscall", name, string.Join(' ', detail), string.Empty, stack, ReadOnlyMemory<ulong>.Empty)));
+            _pending.Add(new Event<ActivitySpan>(header, new ActivitySpan("syscall", name, string.Join(' ', detail), string.Empty, stack, ReadOnlyMemory<ulong>.Empty)
+            {
+                ThreadName = r.Comm.ToString(),
+            }));
         }
 
         public void Flush(ISourceSink sink)

@@ -46,15 +46,16 @@ public sealed class TimelineAnalysis :
     private ProcessFilter _filter;
     private long _lastNs;
 
-    public TimelineAnalysis(IStackSymbolizer symbolizer, ProcessFilter filter)
+    public TimelineAnalysis(IStackSymbolizer symbolizer, ProcessFilter filter, IReadOnlyList<string>? sources = null)
     {
+        IReadOnlyList<string> feeding = sources ?? ["sched", "offcpu", "cpu"];
         _stacks = new StackBuilder(symbolizer);
         _filter = filter;
-        Timeline = new TimelineModel(new ModelDescriptor(TimelineId, TimelineModel.TypeName, "Thread timeline", "ns", ["sched", "offcpu", "cpu"])
+        Timeline = new TimelineModel(new ModelDescriptor(TimelineId, TimelineModel.TypeName, "Thread timeline", "ns", feeding)
         {
             Description = "Each observed thread's states over time (running, runnable, sleeping, blocked), CPU samples, wakeups and their wakers, and what it was in: slow syscalls, I/O requests, connections.",
         });
-        Breakdown = new BreakdownModel(new ModelDescriptor(BreakdownId, BreakdownModel.TypeName, "Where did the time go", "ns", ["sched", "offcpu", "cpu"]), Timeline);
+        Breakdown = new BreakdownModel(new ModelDescriptor(BreakdownId, BreakdownModel.TypeName, "Where did the time go", "ns", feeding), Timeline);
     }
 
     public TimelineModel Timeline { get; }
@@ -324,7 +325,12 @@ public sealed class TimelineAnalysis :
         _lastNs = Math.Max(_lastNs, start + header.DurationNs);
         var thread = _threads.TryGetValue(header.Tid, out var cursor) && cursor.Track.Pid == header.Pid
             ? cursor.Track
-            : ThreadTrack(writer, header.Pid, header.Tid, null, start);
+            : ThreadTrack(writer, header.Pid, header.Tid, span.ThreadName.Length > 0 ? span.ThreadName : null, start);
+        if (span.ThreadName.Length > 0 && thread.Name.StartsWith("tid ", StringComparison.Ordinal))
+        {
+            thread.Name = span.ThreadName; // first seen by a source that did not know its name
+        }
+
         var stack = span.UserStack.IsEmpty && span.KernelStack.IsEmpty
             ? -1
             : writer.Stacks.Intern(_stacks.Build(header.Pid, span.UserStack.Span, span.KernelStack.Span, null));
@@ -505,7 +511,9 @@ public sealed class TimelineAnalysisProvider(IStackSymbolizer symbolizer, IEnume
     public IAnalysis Create(AnalysisContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var analysis = new TimelineAnalysis(symbolizer, context.Filter.Current);
+        // The models name the session's sources that feed them.
+        var feeding = context.Sources.Where(s => s is "sched" or "offcpu" or "cpu" || _spanSources.Contains(s)).Order(StringComparer.Ordinal).ToList();
+        var analysis = new TimelineAnalysis(symbolizer, context.Filter.Current, feeding);
         context.Bus.Subscribe<ThreadSwitch>(analysis);
         context.Bus.Subscribe<ThreadWakeup>(analysis);
         context.Bus.Subscribe<BlockSpan>(analysis);

@@ -27,6 +27,9 @@ public readonly record struct ActivitySpan(
     ReadOnlyMemory<ulong> UserStack,
     ReadOnlyMemory<ulong> KernelStack)
 {
+    /// <summary>The thread's name when the source knows it (a track made for the span is named after it; else <c>tid N</c>).</summary>
+    public string ThreadName { get; init; } = string.Empty;
+
     /// <summary>How the span reads in "where did the time go": <c>in read on fd 3 /var/lib/x</c>.</summary>
     public string Reason => Detail.Length == 0 ? $"in {Name}" : $"in {Name} on {Detail}";
 }
