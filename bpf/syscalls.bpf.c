@@ -124,7 +124,9 @@ static __always_inline void entered(struct syscall_inflight *call, long nr, __u6
 	call->nr = nr;
 }
 
-static __always_inline struct syscall_stats *stats_for(void *map, const struct syscall_key *key)
+/* The entry of (process, syscall) in this window's map, made on the first call: only then is the
+ * process announced to the session (a lookup per call would cost as much as the rest). */
+static __always_inline struct syscall_stats *stats_for(void *map, const struct syscall_key *key, __u32 tid)
 {
 	struct syscall_stats *s, zero = {};
 	long err;
@@ -132,6 +134,7 @@ static __always_inline struct syscall_stats *stats_for(void *map, const struct s
 	s = bpf_map_lookup_elem(map, key);
 	if (s)
 		return s;
+	ss_announce_current(key->tgid, tid);
 	err = bpf_map_update_elem(map, key, &zero, BPF_NOEXIST);
 	if (err && err != -EEXIST) {
 		count(SYSCALL_CTR_LOST_CALLS_FULL);
@@ -223,12 +226,11 @@ static __always_inline void exited(void *ctx, struct syscall_inflight *call, lon
 	key.tgid = pid_tgid >> 32;
 	key.tid = per_thread ? (__u32)pid_tgid : 0;
 	key.nr = call->nr;
-	ss_announce_current(key.tgid, (__u32)pid_tgid);
 	slot = ss_active_slot_now();
-	s = stats_for(slot ? (void *)&calls_1 : (void *)&calls_0, &key);
+	s = stats_for(slot ? (void *)&calls_1 : (void *)&calls_0, &key, (__u32)pid_tgid);
 	if (s) {
+		/* The count is the sum of the buckets: user space adds them, one atomic less per call. */
 		bucket = log2_bucket(took);
-		__sync_fetch_and_add(&s->count, 1);
 		__sync_fetch_and_add(&s->total_ns, took);
 		if (bucket < SYSCALL_LATENCY_BUCKETS)
 			__sync_fetch_and_add(&s->buckets[bucket], 1);
@@ -239,7 +241,6 @@ static __always_inline void exited(void *ctx, struct syscall_inflight *call, lon
 			__sync_fetch_and_add(&s->errors, 1);
 			count_error(slot, key.tgid, key.nr, ret);
 		}
-		count(SYSCALL_CTR_CALLS);
 	}
 	if (slow_ns && took >= slow_ns)
 		stream_slow(ctx, call, now, took, ret, key.tgid, (__u32)pid_tgid);
@@ -260,7 +261,8 @@ int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id)
 		count(SYSCALL_CTR_LOST_NO_STORAGE);
 		return 0;
 	}
-	entered(call, id, PT_REGS_PARM1_CORE_SYSCALL(regs));
+	/* regs is a BTF pointer here: read directly, not through a helper copy. */
+	entered(call, id, PT_REGS_PARM1(regs));
 	return 0;
 }
 

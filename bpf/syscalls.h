@@ -17,7 +17,7 @@ struct syscall_key {
 	__u32 _pad;
 };
 
-/* Value of the calls_N maps. 352 bytes. */
+/* Value of the calls_N maps. 352 bytes. count stays 0: the calls are the sum of the buckets. */
 struct syscall_stats {
 	__u64 count;
 	__u64 errors;
@@ -58,8 +58,7 @@ struct syscall_slow {
 };
 
 enum syscall_counter {
-	SYSCALL_CTR_CALLS = 0,          /* observed calls measured */
-	SYSCALL_CTR_SLOW,               /* calls streamed to the timeline */
+	SYSCALL_CTR_SLOW = 0,           /* calls streamed to the timeline (calls measured: the source's "collected") */
 	SYSCALL_CTR_SLOW_CAPPED,        /* slow calls not streamed: over the per-second cap */
 	SYSCALL_CTR_UNMATCHED_EXITS,    /* exits of calls entered before the source attached */
 	SYSCALL_CTR_LOST_CALLS_FULL,    /* calls map full: call not counted */

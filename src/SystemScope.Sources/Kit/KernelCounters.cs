@@ -56,7 +56,7 @@ internal sealed class KernelCounters
         }
 
         yield return new SourceCounter("bpf.ns_per_run", stats.NsPerRun ?? 0, CounterKind.Info, "mean run time of the source's BPF programs, in ns per run (kernel BPF statistics)");
-        yield return new SourceCounter("bpf.runs", stats.RunCount, CounterKind.Info, "runs of the source's BPF programs");
+        yield return new SourceCounter("bpf.runs", stats.RunCount, CounterKind.Info, "runs of the source's BPF programs while run-time statistics were on (1 s in every 10)");
     }
 
     internal static KernelCounters Of(KitObject obj)

@@ -10,7 +10,8 @@ namespace SystemScope.Sources.Kit;
 /// the process lifecycle ring buffer and the processes already announced. Created once per session,
 /// by whichever source starts first (a session resource), from <c>session_maps.bpf.o</c>; every
 /// source's object then uses these very maps (<see cref="ReuseIn"/>) instead of creating its own.
-/// It follows the session's live filter, and holds BPF run-time statistics on while the session runs.
+/// It follows the session's live filter, and keeps BPF run-time statistics on for a sample of the
+/// session's time (<see cref="SampledRunTimeStats"/>).
 /// </summary>
 internal sealed class SharedKernelMaps : IDisposable
 {
@@ -18,9 +19,9 @@ internal sealed class SharedKernelMaps : IDisposable
     private readonly KitObject _object;
     private readonly KernelFilter _filter;
     private readonly IDisposable _subscription;
-    private readonly BpfRunTimeStats? _stats;
+    private readonly SampledRunTimeStats? _stats;
 
-    private SharedKernelMaps(KitObject obj, KernelFilter filter, LiveFilter live, BpfRunTimeStats? stats, string? statsProblem)
+    private SharedKernelMaps(KitObject obj, KernelFilter filter, LiveFilter live, SampledRunTimeStats? stats, string? statsProblem)
     {
         _object = obj;
         _filter = filter;
@@ -74,11 +75,11 @@ internal sealed class SharedKernelMaps : IDisposable
         {
             filter = new KernelFilter(obj.Map(KitSchema.Filter), obj.Map(KitSchema.FilterTgids), context.AgentPid, context.IncludeAgent);
             filter.Apply(context.Filter.Current);
-            BpfRunTimeStats? stats = null;
+            SampledRunTimeStats? stats = null;
             string? problem = null;
             try
             {
-                stats = BpfRunTimeStats.Enable();
+                stats = SampledRunTimeStats.Start();
             }
             catch (BpfException ex)
             {

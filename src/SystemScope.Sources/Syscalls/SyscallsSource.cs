@@ -131,9 +131,9 @@ internal sealed class SyscallsSource(SourceContext context) : KitSource
                 for (var i = 0; i < buckets.Length; i++)
                 {
                     buckets[i] += (long)values[i];
+                    count += (long)values[i]; // the kernel counts each call once, in its bucket
                 }
 
-                count += (long)s.Count;
                 errors += (long)s.Errors;
                 total += (long)s.TotalNs;
                 max = Math.Max(max, (long)s.MaxNs);

@@ -71,6 +71,37 @@ public sealed class SyscallLayerTests
     }
 
     [AgentFact]
+    public async Task Counts_and_times_agree_with_libbpf_tools_syscount_run_at_the_same_time()
+    {
+        using var workload = Workloads.Start("syscall_truth", "20000", "300", "50");
+        using var agent = AgentServerProcess.Start();
+        var id = await Start(agent, $$"""{"sources":["syscalls"],"pid":{{workload.Pid}},"detached":true}""");
+        var syscount = Process.Start(new ProcessStartInfo("syscount", ["-L", "-p", workload.Pid.ToString(CultureInfo.InvariantCulture), "-d", "6"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = syscount.StandardOutput.ReadToEndAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2)); // syscount loads and attaches
+
+        workload.WriteLine("go");
+        Assert.Equal("done", workload.ReadLine());
+        Assert.True(syscount.WaitForExit(Patience), "syscount did not stop");
+        var rows = await RowsOnce(agent, id, r => Count(r, "getppid") >= 20000 && Count(r, "nanosleep") >= 300);
+        workload.WriteLine("exit");
+
+        // "getppid   20000   750.349": name, count, total µs.
+        var reference = (await output).Split('\n')
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length == 3 && long.TryParse(f[1], out _))
+            .ToDictionary(f => f[0], f => (Count: long.Parse(f[1], CultureInfo.InvariantCulture), Us: double.Parse(f[2], CultureInfo.InvariantCulture)));
+        foreach (var name in new[] { "getppid", "nanosleep", "openat" })
+        {
+            Assert.Equal(reference[name].Count, Count(rows, name));
+        }
+
+        // Both time the same 300 sleeps from entry to exit.
+        var ours = Row(rows, "nanosleep").GetProperty("total_ns").GetInt64() / 1000.0;
+        Assert.InRange(ours / reference["nanosleep"].Us, 0.95, 1.05);
+    }
+
+    [AgentFact]
     public async Task A_syscall_name_the_kernel_does_not_have_is_refused_with_the_closest_one()
     {
         using var agent = AgentServerProcess.Start();
