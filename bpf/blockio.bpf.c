@@ -18,6 +18,8 @@
  * negative delta (a stamp from an earlier life) is dropped and counted.
  */
 #include "kit/kit.h"
+#include "kit/log2.h"
+#include "kit/budget.h"
 #include "kit/slots.h"
 #include "kit/stacks.h"
 #include "blockio.h"
@@ -80,18 +82,7 @@ struct {
 	__uint(max_entries, 1 << 20);
 } slow SEC(".maps");
 
-struct slow_budget {
-	__u64 second;
-	__u32 sent;
-	__u32 _pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct slow_budget);
-} slow_budgets SEC(".maps");
+SS_BUDGET(slow_budgets);
 
 /* A new stats entry starts from this (~1 KiB does not fit on the 512-byte BPF stack). */
 struct blockio_stats zero_stats = {};
@@ -127,23 +118,6 @@ static __always_inline __u32 op_of(__u32 cmd_flags)
 	default:
 		return BLOCKIO_OP_OTHER;
 	}
-}
-
-static __always_inline __u32 log2_bucket(__u64 value, __u32 buckets)
-{
-	__u32 k = 0;
-
-	if (value == 0)
-		return 0;
-	/* 1 + floor(log2(value)): [1,2) → 1, [2,4) → 2 … */
-	if (value >> 32) { value >>= 32; k += 32; }
-	if (value >> 16) { value >>= 16; k += 16; }
-	if (value >> 8) { value >>= 8; k += 8; }
-	if (value >> 4) { value >>= 4; k += 4; }
-	if (value >> 2) { value >>= 2; k += 2; }
-	if (value >> 1) { k += 1; }
-	k += 1;
-	return k < buckets ? k : buckets - 1;
 }
 
 static __always_inline bool device_wanted(const struct facts *f)
@@ -282,22 +256,10 @@ static __always_inline void add_max(__u64 *max, __u64 value)
 
 static __always_inline bool slow_allowed(__u64 now)
 {
-	__u32 zero = 0;
-	struct slow_budget *budget = bpf_map_lookup_elem(&slow_budgets, &zero);
-	__u64 second = now / 1000000000ULL;
-
-	if (!budget)
-		return false;
-	if (budget->second != second) {
-		budget->second = second;
-		budget->sent = 0;
-	}
-	if (budget->sent >= slow_cap_per_cpu) {
-		count(BLOCKIO_CTR_SLOW_CAPPED);
-		return false;
-	}
-	budget->sent++;
-	return true;
+	if (ss_budget_take(&slow_budgets, slow_cap_per_cpu, now))
+		return true;
+	count(BLOCKIO_CTR_SLOW_CAPPED);
+	return false;
 }
 
 static __always_inline void stream_slow(const struct blockio_request *r, __u64 start, __u64 queue, __u64 device, __u64 bytes, int error, __u64 now)
@@ -363,10 +325,10 @@ static __always_inline void finished(__u64 key, struct blockio_request *r, int e
 		add_max(&s->total_max_ns, total);
 		add_max(&s->queue_max_ns, queue);
 		add_max(&s->device_max_ns, device);
-		__sync_fetch_and_add(&s->total[log2_bucket(total / 1000, BLOCKIO_LATENCY_BUCKETS)], 1);
-		__sync_fetch_and_add(&s->queue[log2_bucket(queue / 1000, BLOCKIO_LATENCY_BUCKETS)], 1);
-		__sync_fetch_and_add(&s->device[log2_bucket(device / 1000, BLOCKIO_LATENCY_BUCKETS)], 1);
-		__sync_fetch_and_add(&s->size[log2_bucket(bytes, BLOCKIO_SIZE_BUCKETS)], 1);
+		__sync_fetch_and_add(&s->total[ss_log2_bucket(total / 1000, BLOCKIO_LATENCY_BUCKETS)], 1);
+		__sync_fetch_and_add(&s->queue[ss_log2_bucket(queue / 1000, BLOCKIO_LATENCY_BUCKETS)], 1);
+		__sync_fetch_and_add(&s->device[ss_log2_bucket(device / 1000, BLOCKIO_LATENCY_BUCKETS)], 1);
+		__sync_fetch_and_add(&s->size[ss_log2_bucket(bytes, BLOCKIO_SIZE_BUCKETS)], 1);
 	}
 	count(BLOCKIO_CTR_COMPLETED);
 	if (total >= slow_ns)

@@ -10,6 +10,7 @@
  * it is alive. The session's filter (kit/filter.h) decides which samples count.
  */
 #include "kit/kit.h"
+#include "kit/budget.h"
 #include "kit/stacks.h"
 #include "kit/slots.h"
 #include "cpu_profile.h"
@@ -30,18 +31,7 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } ticks SEC(".maps");
 
-struct tick_budget {
-	__u64 second;
-	__u32 sent;
-	__u32 _pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct tick_budget);
-} tick_budgets SEC(".maps");
+SS_BUDGET(tick_budgets);
 
 /* Sizes below are defaults; user space sets max_entries before load. BPF_F_NO_PREALLOC: memory is
  * only used for entries actually present (this kernel allocates them safely in any context). */
@@ -108,22 +98,13 @@ static __always_inline void record(void *counts, void *stacks, struct cpu_count_
 /* The sample, one by one, for the timeline: its stacks were stored in the slot it was counted in. */
 static __always_inline void tick(const struct cpu_count_key *key, __u32 slot)
 {
-	__u32 zero = 0;
-	struct tick_budget *budget = bpf_map_lookup_elem(&tick_budgets, &zero);
-	__u64 now = bpf_ktime_get_ns(), second = now / 1000000000ULL;
+	__u64 now = bpf_ktime_get_ns();
 	struct cpu_tick *t;
 
-	if (!budget)
-		return;
-	if (budget->second != second) {
-		budget->second = second;
-		budget->sent = 0;
-	}
-	if (budget->sent >= tick_cap_per_cpu) {
+	if (!ss_budget_take(&tick_budgets, tick_cap_per_cpu, now)) {
 		count(CPU_CTR_TICKS_CAPPED);
 		return;
 	}
-	budget->sent++;
 	t = SS_RESERVE(&ticks, struct cpu_tick);
 	if (!t)
 		return;

@@ -17,6 +17,7 @@
  *   above it are read from its css, so a cgroup OOM names its limit.
  */
 #include "kit/kit.h"
+#include "kit/budget.h"
 #include "kit/stacks.h"
 #include "kit/slots.h"
 #include "memory.h"
@@ -80,18 +81,7 @@ struct {
 	__type(value, struct stall_start);
 } stall_starts SEC(".maps");
 
-struct record_budget {
-	__u64 second;
-	__u32 sent;
-	__u32 _pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct record_budget);
-} record_budgets SEC(".maps");
+SS_BUDGET(record_budgets);
 
 #define count(index) ss_count(&mem_counters, index)
 
@@ -102,22 +92,10 @@ static __always_inline void count_lost(long err, __u32 full_counter)
 
 static __always_inline bool record_allowed(__u64 now)
 {
-	__u32 zero = 0;
-	struct record_budget *budget = bpf_map_lookup_elem(&record_budgets, &zero);
-	__u64 second = now / 1000000000ULL;
-
-	if (!budget)
-		return false;
-	if (budget->second != second) {
-		budget->second = second;
-		budget->sent = 0;
-	}
-	if (budget->sent >= record_cap_per_cpu) {
-		count(MEM_CTR_RECORDS_CAPPED);
-		return false;
-	}
-	budget->sent++;
-	return true;
+	if (ss_budget_take(&record_budgets, record_cap_per_cpu, now))
+		return true;
+	count(MEM_CTR_RECORDS_CAPPED);
+	return false;
 }
 
 /* Streams a record of the current thread; user frames copied from st when given. */

@@ -16,6 +16,7 @@
  * tid instead (task storage needs BTF task pointers).
  */
 #include "kit/kit.h"
+#include "kit/budget.h"
 #include "kit/stacks.h"
 #include "kit/slots.h"
 #include "kit/task_scratch.h"
@@ -101,18 +102,7 @@ struct {
 } blocks_by_tid SEC(".maps");
 
 /* Per-CPU token bucket for spans: the second it counts and how many went out in it. */
-struct span_budget {
-	__u64 second;
-	__u32 sent;
-	__u32 _pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct span_budget);
-} span_budgets SEC(".maps");
+SS_BUDGET(span_budgets);
 
 #define TASK_REPORT_MAX 0x100 /* TASK_REPORT_MAX in the kernel: "preempted" in __trace_sched_switch_state */
 #define count(index) ss_count(&offcpu_counters, index)
@@ -165,29 +155,11 @@ static __always_inline void count_lost(long err, __u32 full)
 	count(err == -E2BIG || err == -ENOMEM ? full : OFFCPU_CTR_LOST_COUNTS_FULL);
 }
 
-static __always_inline bool span_allowed(__u64 now)
-{
-	__u32 zero = 0;
-	struct span_budget *budget = bpf_map_lookup_elem(&span_budgets, &zero);
-	__u64 second = now / 1000000000ULL;
-
-	if (!budget)
-		return false;
-	if (budget->second != second) {
-		budget->second = second;
-		budget->sent = 0;
-	}
-	if (budget->sent >= span_cap_per_cpu)
-		return false;
-	budget->sent++;
-	return true;
-}
-
 static __always_inline void stream(struct block *b, __u32 tgid, __u32 tid, __u64 blocked, __u64 runnable, __u64 now)
 {
 	struct offcpu_span *span;
 
-	if (!span_allowed(now)) {
+	if (!ss_budget_take(&span_budgets, span_cap_per_cpu, now)) {
 		count(OFFCPU_CTR_SPANS_CAPPED);
 		return;
 	}

@@ -14,6 +14,8 @@
  * target CPU from an IPI, where "current" is whoever was interrupted.
  */
 #include "kit/kit.h"
+#include "kit/log2.h"
+#include "kit/budget.h"
 #include "kit/slots.h"
 #include "kit/task_scratch.h"
 #include "sched.h"
@@ -78,18 +80,7 @@ struct {
 	__type(value, __u64);
 } enqueued_by_tid SEC(".maps");
 
-struct record_budget {
-	__u64 second;
-	__u32 sent;
-	__u32 _pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct record_budget);
-} record_budgets SEC(".maps");
+SS_BUDGET(record_budgets);
 
 #define count(index) ss_count(&sched_counters, index)
 
@@ -111,23 +102,6 @@ static __always_inline __u32 decode_state(bool preempt, unsigned int prev_state,
 	if (s & 0x2 && !(s & ~0x3))
 		return 3;
 	return 4;
-}
-
-static __always_inline __u32 log2_bucket(__u64 us)
-{
-	__u32 k = 0;
-
-	if (us == 0)
-		return 0;
-	/* 1 + floor(log2(us)): [1,2) → 1, [2,4) → 2 … */
-	if (us >> 32) { us >>= 32; k += 32; }
-	if (us >> 16) { us >>= 16; k += 16; }
-	if (us >> 8) { us >>= 8; k += 8; }
-	if (us >> 4) { us >>= 4; k += 4; }
-	if (us >> 2) { us >>= 2; k += 2; }
-	if (us >> 1) { k += 1; }
-	k += 1;
-	return k < SCHED_LATENCY_BUCKETS ? k : SCHED_LATENCY_BUCKETS - 1;
 }
 
 static __always_inline void add_latency(void *map, __u32 group, __u64 id, __u64 ns, __u32 bucket)
@@ -171,7 +145,7 @@ static __always_inline void waited(const struct side *next, __u64 waited_ns)
 {
 	bool slot = ss_active_slot_now();
 	void *map = slot ? (void *)&latency_1 : (void *)&latency_0;
-	__u32 bucket = log2_bucket(waited_ns / 1000);
+	__u32 bucket = ss_log2_bucket(waited_ns / 1000, SCHED_LATENCY_BUCKETS);
 
 	add_latency(map, SCHED_GROUP_ALL, 0, waited_ns, bucket);
 	add_latency(map, SCHED_GROUP_PROCESS, next->tgid, waited_ns, bucket);
@@ -215,22 +189,10 @@ static __always_inline void runq_changed(unsigned int nr_running, __u64 now)
 
 static __always_inline bool record_allowed(__u64 now)
 {
-	__u32 zero = 0;
-	struct record_budget *budget = bpf_map_lookup_elem(&record_budgets, &zero);
-	__u64 second = now / 1000000000ULL;
-
-	if (!budget)
-		return false;
-	if (budget->second != second) {
-		budget->second = second;
-		budget->sent = 0;
-	}
-	if (budget->sent >= record_cap_per_cpu) {
-		count(SCHED_CTR_RECORDS_CAPPED);
-		return false;
-	}
-	budget->sent++;
-	return true;
+	if (ss_budget_take(&record_budgets, record_cap_per_cpu, now))
+		return true;
+	count(SCHED_CTR_RECORDS_CAPPED);
+	return false;
 }
 
 static __always_inline void stream(__u64 now, __u32 kind, __u32 cpu, const struct side *a, __u32 state, const struct side *b)

@@ -10,6 +10,8 @@
  * slow syscall path: that fixed cost is the kernel's, and is paid only while a session runs.
  */
 #include "kit/kit.h"
+#include "kit/log2.h"
+#include "kit/budget.h"
 #include "kit/slots.h"
 #include "kit/task_scratch.h"
 #include "syscalls.h"
@@ -72,37 +74,9 @@ struct {
 	__type(value, struct syscall_inflight);
 } inflight_by_tid SEC(".maps");
 
-struct slow_budget {
-	__u64 second;
-	__u32 sent;
-	__u32 _pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct slow_budget);
-} slow_budgets SEC(".maps");
+SS_BUDGET(slow_budgets);
 
 #define count(index) ss_count(&syscall_counters, index)
-
-static __always_inline __u32 log2_bucket(__u64 v)
-{
-	__u32 k = 0;
-
-	if (v == 0)
-		return 0;
-	/* 1 + floor(log2(v)): [1,2) → 1, [2,4) → 2 … */
-	if (v >> 32) { v >>= 32; k += 32; }
-	if (v >> 16) { v >>= 16; k += 16; }
-	if (v >> 8) { v >>= 8; k += 8; }
-	if (v >> 4) { v >>= 4; k += 4; }
-	if (v >> 2) { v >>= 2; k += 2; }
-	if (v >> 1) { k += 1; }
-	k += 1;
-	return k < SYSCALL_LATENCY_BUCKETS ? k : SYSCALL_LATENCY_BUCKETS - 1;
-}
 
 static __always_inline bool nr_wanted(long nr)
 {
@@ -165,22 +139,10 @@ static __always_inline void count_error(__u32 slot, __u32 tgid, __u32 nr, long r
 
 static __always_inline bool slow_allowed(__u64 now)
 {
-	__u32 zero = 0;
-	struct slow_budget *budget = bpf_map_lookup_elem(&slow_budgets, &zero);
-	__u64 second = now / 1000000000ULL;
-
-	if (!budget)
-		return false;
-	if (budget->second != second) {
-		budget->second = second;
-		budget->sent = 0;
-	}
-	if (budget->sent >= slow_cap_per_cpu) {
-		count(SYSCALL_CTR_SLOW_CAPPED);
-		return false;
-	}
-	budget->sent++;
-	return true;
+	if (ss_budget_take(&slow_budgets, slow_cap_per_cpu, now))
+		return true;
+	count(SYSCALL_CTR_SLOW_CAPPED);
+	return false;
 }
 
 static __always_inline void stream_slow(void *ctx, const struct syscall_inflight *call, __u64 now, __u64 took, long ret, __u32 tgid, __u32 tid)
@@ -230,7 +192,7 @@ static __always_inline void exited(void *ctx, struct syscall_inflight *call, lon
 	s = stats_for(slot ? (void *)&calls_1 : (void *)&calls_0, &key, (__u32)pid_tgid);
 	if (s) {
 		/* The count is the sum of the buckets: user space adds them, one atomic less per call. */
-		bucket = log2_bucket(took);
+		bucket = ss_log2_bucket(took, SYSCALL_LATENCY_BUCKETS);
 		__sync_fetch_and_add(&s->total_ns, took);
 		if (bucket < SYSCALL_LATENCY_BUCKETS)
 			__sync_fetch_and_add(&s->buckets[bucket], 1);
