@@ -74,7 +74,7 @@ $(BUILD)/web/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
 # --- the binary ---------------------------------------------------------------------------------
 build: deps $(BIN)
 
-$(BIN): $(BPF_OBJ) $(BUILD)/web/index.html $(CS_SRC)
+$(BIN): $(BPF_OBJ) $(SYSCALL_TABLES) $(BUILD)/web/index.html $(CS_SRC)
 	$(DOTNET) publish src/SystemScope/SystemScope.csproj -c Release -o $(OUT) --nologo -v:q -p:SkipBpfBuild=true -p:SkipWebBuild=true
 	@rm -f $(OUT)/*.dbg $(OUT)/*.pdb
 	@ls -l $(BIN)
