@@ -13,7 +13,6 @@ namespace SystemScope.Sources.Syscalls;
 /// </summary>
 internal sealed class SyscallTable
 {
-    private static readonly string[] TracingRoots = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
     private static readonly Lazy<SyscallTable> ForThisMachine = new(() => Load(RuntimeInformation.ProcessArchitecture));
 
     private readonly Dictionary<int, string> _byNumber;
@@ -52,7 +51,7 @@ internal sealed class SyscallTable
 
     /// <summary>
     /// Whether the first argument is a file descriptor, as the kernel declares it (<c>fd</c>, <c>epfd</c>,
-    /// <c>oldfd</c> …, in the tracepoint's format file). False where tracefs is not mounted.
+    /// <c>oldfd</c> …, in the tracepoint's format file; <see cref="Tracefs"/>). False without tracefs.
     /// </summary>
     public bool TakesFd(int number) => _takesFd.GetOrAdd(number, nr =>
         _byNumber.TryGetValue(nr, out var name) && FirstArgument(name) is { } arg && (arg.EndsWith("fd", StringComparison.Ordinal) || arg == "fildes"));
@@ -88,7 +87,7 @@ internal sealed class SyscallTable
     /// <summary>The name of the first field after <c>__syscall_nr</c> in the syscall's enter tracepoint, or null.</summary>
     private static string? FirstArgument(string name)
     {
-        foreach (var root in TracingRoots)
+        if (Tracefs.Root is { } root)
         {
             try
             {
@@ -116,7 +115,7 @@ internal sealed class SyscallTable
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                // not mounted there, or no such event on this kernel
+                // no such event on this kernel
             }
         }
 

@@ -77,7 +77,7 @@ internal sealed class SyscallsSource(SourceContext context) : KitSource
         Reader.Add(KernelObject.Map(SyscallsSchema.Slow), _slow);
         Loop = new WindowLoop("systemscope syscalls source", _lanes[0], context.Window, FirstWindow, Poll, CollectWindow, CollectFinal, Release);
         AttachLocked();
-        Mechanisms = [.. KernelObject.Sections.Distinct()];
+        Mechanisms = [.. KernelObject.Sections.Distinct(), Tracefs.Note];
         Reader.Start();
         Loop.Start();
     }

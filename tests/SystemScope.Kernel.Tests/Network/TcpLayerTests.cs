@@ -55,6 +55,7 @@ public sealed class TcpLayerTests
         // The client connects once the session is attached (the workload waits for "go").
         using var workload = Workloads.Start("tcp_load", "transfer", "-1", MiB.ToString(CultureInfo.InvariantCulture), KiB64.ToString(CultureInfo.InvariantCulture));
         var port = int.Parse(workload.Info("port"), CultureInfo.InvariantCulture);
+        TracingFs.EnsureMounted(); // tcplife attaches a classic tracepoint by its tracefs id
         using var tcplife = new BackgroundRun("/usr/sbin/tcplife", ["-p", workload.Pid.ToString(CultureInfo.InvariantCulture)]);
         using var agent = AgentServerProcess.Start();
         var id = await StartSession(agent, workload.Pid);

@@ -74,6 +74,7 @@ public sealed class SyscallLayerTests
     public async Task Counts_and_times_agree_with_libbpf_tools_syscount_run_at_the_same_time()
     {
         using var workload = Workloads.Start("syscall_truth", "20000", "300", "50");
+        TracingFs.EnsureMounted(); // syscount attaches classic tracepoints by their tracefs ids
         using var agent = AgentServerProcess.Start();
         var id = await Start(agent, $$"""{"sources":["syscalls"],"pid":{{workload.Pid}},"detached":true}""");
         var syscount = Process.Start(new ProcessStartInfo("syscount", ["-L", "-p", workload.Pid.ToString(CultureInfo.InvariantCulture), "-d", "6"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
@@ -99,6 +100,41 @@ public sealed class SyscallLayerTests
         // Both time the same 300 sleeps from entry to exit.
         var ours = Row(rows, "nanosleep").GetProperty("total_ns").GetInt64() / 1000.0;
         Assert.InRange(ours / reference["nanosleep"].Us, 0.95, 1.05);
+    }
+
+    [AgentFact]
+    public async Task On_a_machine_without_tracefs_mounted_the_agent_mounts_it_says_so_and_names_what_an_fd_is()
+    {
+        TracingFs.Unmount();
+        using var workload = Workloads.Start("syscall_truth", "10", "1", "1");
+        using var agent = AgentServerProcess.Start();
+        var id = await Start(agent, $$$"""{"sources":[{"id":"syscalls","options":{"slowUs":20000}}],"pid":{{{workload.Pid}}},"detached":true}""");
+        workload.WriteLine("go");
+        Assert.Equal("done", workload.ReadLine());
+
+        var session = await agent.GetJson($"/api/sessions/{id}");
+        var mechanisms = session.GetProperty("sources").EnumerateArray().Single(s => s.GetProperty("id").GetString() == "syscalls")
+            .GetProperty("mechanisms").EnumerateArray().Select(m => m.GetString()!).ToList();
+        // With debugfs mounted, tracefs is reachable below it and nothing needs mounting.
+        Assert.Contains(Directory.Exists("/sys/kernel/debug/tracing/events") ? "tracefs: /sys/kernel/debug/tracing" : "tracefs: mounted at /sys/kernel/tracing by the agent (it was not mounted)", mechanisms);
+
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            // The thread's track exists once its first span has arrived.
+            var summary = await agent.GetJson($"/api/sessions/{id}/models/threads.timeline");
+            var (status, window, _) = await agent.Send(HttpMethod.Get, $"/api/sessions/{id}/models/threads.timeline?t0=0&t1={summary.GetProperty("end").GetInt64() + 1}&px=2000&tracks=t{workload.Pid}");
+            var strings = status == 200 ? window.GetProperty("strings").EnumerateArray().Select(s => s.GetString()!).ToList() : [];
+            if (strings.Any(s => s.StartsWith("read fd ", StringComparison.Ordinal) && s.Contains("pipe:[", StringComparison.Ordinal)))
+            {
+                break;
+            }
+
+            Assert.True(clock.Elapsed < Patience, "no slow read with its fd on the timeline: " + string.Join(", ", strings));
+            await Task.Delay(250);
+        }
+
+        workload.WriteLine("exit");
     }
 
     [AgentFact]
