@@ -134,6 +134,18 @@ internal sealed class BlockIoSession : IDisposable, IEventSink<BlockIoStats>, IE
 /// <summary>The block device that holds a directory, by the device number its files report.</summary>
 internal static class TestDisk
 {
+    /// <summary>
+    /// The fewest requests <paramref name="bytes"/> written can take on the device: the block layer
+    /// merges adjacent requests up to the queue's largest (max_sectors_kb; a partition's is its disk's).
+    /// </summary>
+    public static long FewestRequests(string device, long bytes)
+    {
+        var own = $"/sys/class/block/{device}/queue/max_sectors_kb";
+        var disk = $"/sys/class/block/{device}/../queue/max_sectors_kb";
+        var largest = long.Parse(File.ReadAllText(File.Exists(own) ? own : disk).Trim(), System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        return (bytes + largest - 1) / largest;
+    }
+
     /// <summary>A directory on the machine's real disk (not tmpfs): where the workloads write.</summary>
     public const string Directory = "/var/tmp";
 
