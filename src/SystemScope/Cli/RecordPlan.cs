@@ -124,7 +124,8 @@ internal sealed class RecordPlan
             // Several graphs, none chosen: print them all rather than refuse.
             format = "json";
         }
-        var printable = candidates.Where(m => exporters.Find(m.Descriptor.Type, format) is not null).ToList();
+        // The primary models first: the syscall table before the timeline's breakdown.
+        var printable = candidates.Where(m => exporters.Find(m.Descriptor.Type, format) is not null).OrderBy(m => m.Descriptor.Primary ? 0 : 1).ToList();
         if (printable.Count == 0)
         {
             throw new InvalidRequestException(
