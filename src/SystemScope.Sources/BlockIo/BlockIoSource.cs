@@ -104,26 +104,28 @@ internal sealed class BlockIoSource(SourceContext context, BlockIoSourceProvider
 
     private long CollectWindow(long startNs)
     {
-        var (drained, endNs) = _slots!.Flip();
-        _stats.Clear();
-        Drain(drained);
+        var endNs = _slots!.DrainWindow(Drain);
         Publish(startNs, endNs);
         return endNs;
     }
 
     private long CollectFinal(long startNs)
     {
-        _slots!.Settle();
-        var endNs = MonotonicClock.NowNs();
-        _stats.Clear();
-        Drain(_slots.Active);
-        Drain(_slots.Active ^ 1);
+        var endNs = _slots!.DrainFinal(Drain);
         Publish(startNs, endNs);
         return endNs;
     }
 
-    private void Drain(int slot) =>
+    /// <summary>Adds a slot's map to the window's list (more: the window's second slot, at the final drain).</summary>
+    private void Drain(int slot, bool more)
+    {
+        if (!more)
+        {
+            _stats.Clear();
+        }
+
         _drainer.Drain(KernelObject!.Map(BlockIoSchema.Stats(slot)), (in BlockIoKey key, in BlockIoValue value) => _stats.Add((key, value)));
+    }
 
     private void Publish(long startNs, long endNs)
     {

@@ -265,10 +265,7 @@ internal sealed class CpuSource : ISource
     /// <summary>After sampling stopped: both slots hold the last samples.</summary>
     private long CollectFinal(long startNs)
     {
-        _slots!.Settle();
-        var endNs = MonotonicClock.NowNs();
-        Drain(_slots.Active, more: false);
-        Drain(_slots.Active ^ 1, more: true);
+        var endNs = _slots!.DrainFinal(Drain);
         _tickRing?.Consume();
         Publish(startNs, endNs, _ticks.Take(slot: null, Stack));
         return endNs;

@@ -28,4 +28,30 @@ internal sealed class DoubleBuffer(BpfMap activeSlot, TimeSpan settle)
 
     /// <summary>After the programs stopped for good: lets the last ones finish.</summary>
     public void Settle() => Thread.Sleep(settle);
+
+    /// <summary>
+    /// One window: flips, then drains the quiet slot with <paramref name="drain"/>(slot, more: false).
+    /// Returns the window's end.
+    /// </summary>
+    public long DrainWindow(Action<int, bool> drain)
+    {
+        ArgumentNullException.ThrowIfNull(drain);
+        var (drained, endNs) = Flip();
+        drain(drained, false);
+        return endNs;
+    }
+
+    /// <summary>
+    /// The last window, after the programs stopped: both slots hold its counts, so both are drained,
+    /// the second with more: true (the same window continues). Returns the window's end.
+    /// </summary>
+    public long DrainFinal(Action<int, bool> drain)
+    {
+        ArgumentNullException.ThrowIfNull(drain);
+        Settle();
+        var endNs = MonotonicClock.NowNs();
+        drain(Active, false);
+        drain(Active ^ 1, true);
+        return endNs;
+    }
 }

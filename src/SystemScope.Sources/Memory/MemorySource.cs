@@ -147,18 +147,14 @@ internal sealed class MemorySource(SourceContext context) : KitSource
 
     private long CollectWindow(long startNs)
     {
-        var (drained, endNs) = _slots!.Flip();
-        Drain(drained, more: false);
+        var endNs = _slots!.DrainWindow(Drain);
         Publish(startNs, endNs);
         return endNs;
     }
 
     private long CollectFinal(long startNs)
     {
-        _slots!.Settle();
-        var endNs = MonotonicClock.NowNs();
-        Drain(_slots.Active, more: false);
-        Drain(_slots.Active ^ 1, more: true);
+        var endNs = _slots!.DrainFinal(Drain);
         Publish(startNs, endNs);
         return endNs;
     }

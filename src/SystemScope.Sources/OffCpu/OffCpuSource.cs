@@ -80,26 +80,28 @@ internal sealed class OffCpuSource(SourceContext context) : KitSource
 
     private long CollectWindow(long startNs)
     {
-        var (drained, endNs) = _slots!.Flip();
-        _counts.Clear();
-        Drain(drained);
+        var endNs = _slots!.DrainWindow(Drain);
         Publish(startNs, endNs);
         return endNs;
     }
 
     private long CollectFinal(long startNs)
     {
-        _slots!.Settle();
-        var endNs = MonotonicClock.NowNs();
-        _counts.Clear();
-        Drain(_slots.Active);
-        Drain(_slots.Active ^ 1);
+        var endNs = _slots!.DrainFinal(Drain);
         Publish(startNs, endNs);
         return endNs;
     }
 
-    private void Drain(int slot) =>
+    /// <summary>Adds a slot's map to the window's list (more: the window's second slot, at the final drain).</summary>
+    private void Drain(int slot, bool more)
+    {
+        if (!more)
+        {
+            _counts.Clear();
+        }
+
         _drainer.Drain(KernelObject!.Map(OffCpuSchema.Counts(slot)), (in OffCpuKey key, in OffCpuValue value) => _counts.Add((key, value)));
+    }
 
     private void Publish(long startNs, long endNs)
     {

@@ -77,28 +77,27 @@ internal sealed class SchedSource(SourceContext context) : KitSource
 
     private long CollectWindow(long startNs)
     {
-        var (drained, endNs) = _slots!.Flip();
-        _latencies.Clear();
-        _threads.Clear();
-        Drain(drained);
+        var endNs = _slots!.DrainWindow(Drain);
         Publish(startNs, endNs);
         return endNs;
     }
 
     private long CollectFinal(long startNs)
     {
-        _slots!.Settle();
-        var endNs = MonotonicClock.NowNs();
-        _latencies.Clear();
-        _threads.Clear();
-        Drain(_slots.Active);
-        Drain(_slots.Active ^ 1);
+        var endNs = _slots!.DrainFinal(Drain);
         Publish(startNs, endNs);
         return endNs;
     }
 
-    private void Drain(int slot)
+    /// <summary>Adds a slot's maps to the window's lists (more: the window's second slot, at the final drain).</summary>
+    private void Drain(int slot, bool more)
     {
+        if (!more)
+        {
+            _latencies.Clear();
+            _threads.Clear();
+        }
+
         _latencyDrainer.Drain(KernelObject!.Map(SchedSchema.Latency(slot)), (in LatencyKey key, in LatencyHistogram value) => _latencies.Add((key, value)));
         _threadsDrainer.Drain(KernelObject.Map(SchedSchema.Threads(slot)), (in uint tid, in ThreadCounts value) => _threads.Add((tid, value)));
     }

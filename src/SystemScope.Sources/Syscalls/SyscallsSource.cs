@@ -84,28 +84,27 @@ internal sealed class SyscallsSource(SourceContext context) : KitSource
 
     private long CollectWindow(long startNs)
     {
-        var (drained, endNs) = _slots!.Flip();
-        _calls.Clear();
-        _errors.Clear();
-        Drain(drained);
+        var endNs = _slots!.DrainWindow(Drain);
         Publish(startNs, endNs);
         return endNs;
     }
 
     private long CollectFinal(long startNs)
     {
-        _slots!.Settle();
-        var endNs = MonotonicClock.NowNs();
-        _calls.Clear();
-        _errors.Clear();
-        Drain(_slots.Active);
-        Drain(_slots.Active ^ 1);
+        var endNs = _slots!.DrainFinal(Drain);
         Publish(startNs, endNs);
         return endNs;
     }
 
-    private void Drain(int slot)
+    /// <summary>Adds a slot's maps to the window's lists (more: the window's second slot, at the final drain).</summary>
+    private void Drain(int slot, bool more)
     {
+        if (!more)
+        {
+            _calls.Clear();
+            _errors.Clear();
+        }
+
         _callsDrainer.Drain(KernelObject!.Map(SyscallsSchema.Calls(slot)), (in SyscallKey key, in SyscallCounts value) => _calls.Add((key, value)));
         _errorsDrainer.Drain(KernelObject.Map(SyscallsSchema.Errors(slot)), (in SyscallErrorKey key, in ulong count) => _errors.Add((key, count)));
     }
