@@ -130,29 +130,6 @@ public sealed unsafe class BpfProgram
         }
     }
 
-    /// <summary>
-    /// Runs the program once, now, on this CPU, without attaching it (BPF_PROG_TEST_RUN; raw_tp programs
-    /// take no input). For programs that read kernel data into maps. Returns the program's return value.
-    /// </summary>
-    public uint RunOnce()
-    {
-        var opts = new BpfTestRunOpts { Size = (nuint)sizeof(BpfTestRunOpts) };
-        var added = false;
-        _owner.Handle.DangerousAddRef(ref added);
-        try
-        {
-            var err = Libbpf.ProgTestRunOpts(Libbpf.ProgramFd(_program), &opts);
-            return err < 0 ? throw new BpfException($"program {Name}: test run: {Errno.Describe(err)}", err) : opts.ReturnValue;
-        }
-        finally
-        {
-            if (added)
-            {
-                _owner.Handle.DangerousRelease();
-            }
-        }
-    }
-
     public override string ToString() => $"program {Name} ({SectionName})";
 }
 

@@ -45,9 +45,6 @@ internal static unsafe partial class Libbpf
     [LibraryImport(Library, EntryPoint = "bpf_program__fd")]
     internal static partial int ProgramFd(nint prog);
 
-    [LibraryImport(Library, EntryPoint = "bpf_prog_test_run_opts")]
-    internal static partial int ProgTestRunOpts(int progFd, BpfTestRunOpts* opts);
-
     [LibraryImport(Library, EntryPoint = "bpf_program__attach", SetLastError = true)]
     internal static partial nint ProgramAttach(nint prog);
 

@@ -32,14 +32,6 @@ internal unsafe struct BpfProgLoadOpts
     [FieldOffset(96)] public byte* LogBuf;
 }
 
-/// <summary>struct bpf_test_run_opts of libbpf 1.1.2 (80 bytes): only the size and the program's return value are used.</summary>
-[StructLayout(LayoutKind.Explicit, Size = 80)]
-internal struct BpfTestRunOpts
-{
-    [FieldOffset(0)] public nuint Size;
-    [FieldOffset(56)] public uint ReturnValue;
-}
-
 /// <summary>struct bpf_map_batch_opts (24 bytes).</summary>
 [StructLayout(LayoutKind.Explicit, Size = 24)]
 internal struct BpfMapBatchOpts
