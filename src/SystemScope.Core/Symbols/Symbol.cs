@@ -34,6 +34,12 @@ public enum FrameKind : byte
 /// </summary>
 public sealed record Symbol(string Name, string? Module, FrameKind Kind)
 {
+    /// <summary>
+    /// The name as the binary spells it when <see cref="Name"/> is a readable form of it (a demangled
+    /// C++ or Rust name); null when they are the same. Kept so that a search for the mangled name finds the frame.
+    /// </summary>
+    public string? RawName { get; init; }
+
     public static Symbol ForProcess(string processName) => new(processName, null, FrameKind.Process);
 
     public static Symbol ForState(string state) => new(state, null, FrameKind.State);

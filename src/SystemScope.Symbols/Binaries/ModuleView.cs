@@ -1,4 +1,5 @@
 using SystemScope.Core.Symbols;
+using SystemScope.Symbols.Demangling;
 using SystemScope.Symbols.Support;
 
 namespace SystemScope.Symbols.Binaries;
@@ -37,9 +38,10 @@ internal sealed class ModuleView
         return _unknown.Get(Image.TryToVirtual(displayOffset, out var shown) ? shown : displayOffset);
     }
 
+    // Demangled here, once per function that a frame resolves to: most of a binary's symbols are never hit.
     private Symbol Create(int index)
     {
-        var symbol = new Symbol(Image.Functions.NameOf(index), Module, FrameKind.Native);
+        var symbol = Demangler.ToSymbol(Image.Functions.NameOf(index), Module, FrameKind.Native);
         return Interlocked.CompareExchange(ref _symbols[index], symbol, null) ?? symbol;
     }
 }

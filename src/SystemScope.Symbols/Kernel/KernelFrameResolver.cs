@@ -1,4 +1,5 @@
 using SystemScope.Core.Symbols;
+using SystemScope.Symbols.Demangling;
 using SystemScope.Symbols.Support;
 
 namespace SystemScope.Symbols.Kernel;
@@ -75,7 +76,8 @@ internal sealed class KernelFrameResolver
 
     private static Symbol Create(KernelSymbolTable table, Symbol?[] symbols, int index)
     {
-        var symbol = new Symbol(table.NameOf(index), table.ModuleOf(index), FrameKind.Kernel);
+        // Kernels built with Rust list v0-mangled names.
+        var symbol = Demangler.ToSymbol(table.NameOf(index), table.ModuleOf(index), FrameKind.Kernel);
         return Interlocked.CompareExchange(ref symbols[index], symbol, null) ?? symbol;
     }
 }

@@ -7,7 +7,11 @@ internal static class Tool
 {
     public static string Run(string program, params string[] arguments) => RunIn(null, program, arguments);
 
-    public static string RunIn(string? directory, string program, params string[] arguments)
+    public static string RunIn(string? directory, string program, params string[] arguments) => RunCore(directory, [], program, arguments);
+
+    public static string RunWith((string Name, string Value)[] environment, string program, params string[] arguments) => RunCore(null, environment, program, arguments);
+
+    private static string RunCore(string? directory, (string Name, string Value)[] environment, string program, string[] arguments)
     {
         var info = new ProcessStartInfo(program)
         {
@@ -19,6 +23,11 @@ internal static class Tool
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
         }
 
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {program}");
