@@ -6,7 +6,8 @@ namespace SystemScope.Symbols.Binaries;
 /// <summary>
 /// Turns an opened binary into a cached <see cref="BinaryImage"/>: the cache is asked by file
 /// identity, then by build id, and only then is the file parsed (functions from <c>.symtab</c>, else a
-/// separate debug file, else <c>.dynsym</c>). Files that are not ELF are cached as such too.
+/// separate debug file, else MiniDebugInfo with <c>.dynsym</c>, else <c>.dynsym</c>). Files that are not
+/// ELF are cached as such too.
 /// </summary>
 internal sealed class BinaryLoader(BinaryCache cache, DebugFileLocator debugFiles, FailureLog failures)
 {
@@ -85,6 +86,17 @@ internal sealed class BinaryLoader(BinaryCache cache, DebugFileLocator debugFile
         if (debugFiles.TryRead(elf, buildId, opened.Path, opened.ProcessRoot, out functions, out var debugPath))
         {
             return new BinaryImage(buildId, segments, functions, debugPath!, null);
+        }
+
+        if (MiniDebugInfo.IsPresent(elf))
+        {
+            if (MiniDebugInfo.TryReadFunctions(elf, out functions, out var miniError) && functions.Count > 0)
+            {
+                return new BinaryImage(buildId, segments, functions, MiniDebugInfo.SectionName, null);
+            }
+
+            // The binary still has its .dynsym: say why the rest has no names, then use that.
+            failures.Record(opened.Pid, "minidebuginfo", $"{opened.Path}: {miniError ?? "no functions"}");
         }
 
         if (ElfFunctionReader.TryRead(elf, ".dynsym", ElfSection.ShtDynsym, out functions, out _) && functions.Count > 0)

@@ -6,7 +6,7 @@ using Microsoft.Win32.SafeHandles;
 namespace SystemScope.Symbols.Elf;
 
 /// <summary>
-/// The headers of one ELF64 file read through an open handle: segments, sections, build id and
+/// The headers of one ELF64 file, read through an open handle or from memory: segments, sections, build id and
 /// debug link. Symbol tables are read on demand (<see cref="ElfFunctionReader"/>), never the whole file.
 /// </summary>
 internal sealed class ElfFile
@@ -16,18 +16,17 @@ internal sealed class ElfFile
     private const int MaxNoteBytes = 64 * 1024;
     private const ushort ShnXindex = 0xFFFF;
 
-    private ElfFile(SafeFileHandle handle, long length, ElfHeader header, ElfProgramHeader[] segments, ElfSection[] sections)
+    private ElfFile(ElfBytes bytes, ElfHeader header, ElfProgramHeader[] segments, ElfSection[] sections)
     {
-        Handle = handle;
-        Length = length;
+        Bytes = bytes;
         Header = header;
         Segments = segments;
         Sections = sections;
     }
 
-    public SafeFileHandle Handle { get; }
+    public ElfBytes Bytes { get; }
 
-    public long Length { get; }
+    public long Length => Bytes.Length;
 
     public ElfHeader Header { get; }
 
@@ -38,12 +37,28 @@ internal sealed class ElfFile
     /// <summary>Reads and checks the headers. The handle stays owned by the caller.</summary>
     public static bool TryOpen(SafeFileHandle handle, out ElfFile? file, out string? error)
     {
+        try
+        {
+            return TryOpen(new FileElfBytes(handle), out file, out error);
+        }
+        catch (IOException ex)
+        {
+            file = null;
+            error = $"read failed: {ex.Message}";
+            return false;
+        }
+    }
+
+    /// <summary>Reads and checks the headers of an image held in memory.</summary>
+    public static bool TryOpen(ReadOnlyMemory<byte> image, out ElfFile? file, out string? error) => TryOpen(new MemoryElfBytes(image), out file, out error);
+
+    private static bool TryOpen(ElfBytes bytes, out ElfFile? file, out string? error)
+    {
         file = null;
         try
         {
-            var length = RandomAccess.GetLength(handle);
             Span<byte> headerBytes = stackalloc byte[ElfHeader.Size];
-            if (!TryRead(handle, length, 0, headerBytes))
+            if (!bytes.TryRead(0, headerBytes))
             {
                 error = "not an ELF file (shorter than an ELF header)";
                 return false;
@@ -54,13 +69,13 @@ internal sealed class ElfFile
                 return false;
             }
 
-            if (!TryReadSegments(handle, length, header, out var segments, out error)
-                || !TryReadSections(handle, length, header, out var sections, out error))
+            if (!TryReadSegments(bytes, header, out var segments, out error)
+                || !TryReadSections(bytes, header, out var sections, out error))
             {
                 return false;
             }
 
-            file = new ElfFile(handle, length, header, segments, sections);
+            file = new ElfFile(bytes, header, segments, sections);
             return true;
         }
         catch (IOException ex)
@@ -69,6 +84,9 @@ internal sealed class ElfFile
             return false;
         }
     }
+
+    /// <summary>Reads exactly <paramref name="buffer"/>.Length bytes at <paramref name="offset"/>, false when the file is shorter.</summary>
+    public bool TryRead(ulong offset, Span<byte> buffer) => Bytes.TryRead(offset, buffer);
 
     public ElfSection? FindSection(string name, uint type)
     {
@@ -117,7 +135,7 @@ internal sealed class ElfFile
         }
 
         Span<byte> data = stackalloc byte[(int)link.Size];
-        if (!TryRead(Handle, Length, link.Offset, data))
+        if (!TryRead(link.Offset, data))
         {
             return false;
         }
@@ -139,30 +157,7 @@ internal sealed class ElfFile
         return fileName.IndexOf('/') < 0;
     }
 
-    /// <summary>Reads exactly <paramref name="buffer"/>.Length bytes at <paramref name="offset"/>, false when the file is shorter.</summary>
-    public static bool TryRead(SafeFileHandle handle, long length, ulong offset, Span<byte> buffer)
-    {
-        if (offset > (ulong)length || (ulong)buffer.Length > (ulong)length - offset)
-        {
-            return false;
-        }
-
-        var done = 0;
-        while (done < buffer.Length)
-        {
-            var read = RandomAccess.Read(handle, buffer[done..], (long)offset + done);
-            if (read <= 0)
-            {
-                return false;
-            }
-
-            done += read;
-        }
-
-        return true;
-    }
-
-    private static bool TryReadSegments(SafeFileHandle handle, long length, ElfHeader header, out ElfProgramHeader[] segments, out string? error)
+    private static bool TryReadSegments(ElfBytes file, ElfHeader header, out ElfProgramHeader[] segments, out string? error)
     {
         segments = [];
         error = null;
@@ -178,7 +173,7 @@ internal sealed class ElfFile
         }
 
         var bytes = new byte[header.ProgramHeaderCount * header.ProgramHeaderSize];
-        if (!TryRead(handle, length, header.ProgramHeaderOffset, bytes))
+        if (!file.TryRead(header.ProgramHeaderOffset, bytes))
         {
             error = "program header table lies beyond the end of the file";
             return false;
@@ -193,7 +188,7 @@ internal sealed class ElfFile
         return true;
     }
 
-    private static bool TryReadSections(SafeFileHandle handle, long length, ElfHeader header, out ElfSection[] sections, out string? error)
+    private static bool TryReadSections(ElfBytes file, ElfHeader header, out ElfSection[] sections, out string? error)
     {
         sections = [];
         error = null;
@@ -209,7 +204,7 @@ internal sealed class ElfFile
         }
 
         Span<byte> first = stackalloc byte[ElfSection.HeaderSize];
-        if (!TryRead(handle, length, header.SectionHeaderOffset, first))
+        if (!file.TryRead(header.SectionHeaderOffset, first))
         {
             error = "section header table lies beyond the end of the file";
             return false;
@@ -226,7 +221,7 @@ internal sealed class ElfFile
         }
 
         var bytes = new byte[(int)count * header.SectionHeaderSize];
-        if (!TryRead(handle, length, header.SectionHeaderOffset, bytes))
+        if (!file.TryRead(header.SectionHeaderOffset, bytes))
         {
             error = "section header table lies beyond the end of the file";
             return false;
@@ -242,7 +237,7 @@ internal sealed class ElfFile
         if (nameIndex < count && parsed[nameIndex].Section is { Type: ElfSection.ShtStrtab, Size: > 0 and < 1 << 20 } table)
         {
             names = new byte[table.Size];
-            if (!TryRead(handle, length, table.Offset, names))
+            if (!file.TryRead(table.Offset, names))
             {
                 names = [];
             }
@@ -281,7 +276,7 @@ internal sealed class ElfFile
         try
         {
             var data = notes.AsSpan(0, (int)size);
-            if (!TryRead(Handle, Length, offset, data))
+            if (!TryRead(offset, data))
             {
                 return false;
             }

@@ -20,15 +20,66 @@ internal static class ElfFunctionReader
     private const byte StbWeak = 2;
 
     /// <summary>Reads the named symbol table; false (with a reason) when absent or malformed.</summary>
-    public static bool TryRead(ElfFile elf, string sectionName, uint sectionType, out FunctionTable table, out string? error)
+    public static bool TryRead(ElfFile elf, string sectionName, uint sectionType, out FunctionTable table, out string? error) =>
+        TryReadMerged([(elf, sectionName, sectionType)], out table, out error);
+
+    /// <summary>
+    /// Reads several symbol tables into one, as tools do for MiniDebugInfo (its <c>.symtab</c> holds the
+    /// functions that the binary's <c>.dynsym</c> lacks). Fails when any of them is absent or malformed.
+    /// </summary>
+    public static bool TryReadMerged(ReadOnlySpan<(ElfFile Elf, string SectionName, uint SectionType)> tables, out FunctionTable table, out string? error)
     {
         table = FunctionTable.Empty;
-        if (elf.FindSection(sectionName, sectionType) is not { } symtab)
+        var strings = new byte[tables.Length][];
+        var lengths = new int[tables.Length];
+        try
         {
+            var candidates = new List<Candidate>();
+            for (var source = 0; source < tables.Length; source++)
+            {
+                var (elf, sectionName, sectionType) = tables[source];
+                if (!TryReadStrings(elf, sectionName, sectionType, out var symtab, out strings[source], out lengths[source], out error)
+                    || !TryCollect(elf, symtab, strings[source].AsSpan(0, lengths[source]), (byte)source, candidates))
+                {
+                    error ??= $"{sectionName}: symbol table lies beyond the end of the file";
+                    return false;
+                }
+            }
+
+            var names = new ReadOnlyMemory<byte>[tables.Length];
+            for (var source = 0; source < names.Length; source++)
+            {
+                names[source] = strings[source].AsMemory(0, lengths[source]);
+            }
+
+            table = Build(candidates, names);
+            error = null;
+            return true;
+        }
+        finally
+        {
+            foreach (var rented in strings)
+            {
+                if (rented is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(rented);
+                }
+            }
+        }
+    }
+
+    private static bool TryReadStrings(ElfFile elf, string sectionName, uint sectionType, out ElfSection symtab, out byte[] strings, out int length, out string? error)
+    {
+        strings = null!;
+        length = 0;
+        if (elf.FindSection(sectionName, sectionType) is not { } found)
+        {
+            symtab = default;
             error = $"no {sectionName}";
             return false;
         }
 
+        symtab = found;
         if (symtab.EntrySize != SymbolSize || symtab.Link >= elf.Sections.Length)
         {
             error = $"{sectionName}: bad entry size {symtab.EntrySize} or string table index {symtab.Link}";
@@ -42,34 +93,19 @@ internal static class ElfFunctionReader
             return false;
         }
 
-        var strings = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, strtab.Size));
-        try
+        length = (int)strtab.Size;
+        strings = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+        if (!elf.TryRead(strtab.Offset, strings.AsSpan(0, length)))
         {
-            var stringSpan = strings.AsSpan(0, (int)strtab.Size);
-            if (!ElfFile.TryRead(elf.Handle, elf.Length, strtab.Offset, stringSpan))
-            {
-                error = $"{sectionName}: string table lies beyond the end of the file";
-                return false;
-            }
-
-            var candidates = new List<Candidate>();
-            if (!TryCollect(elf, symtab, stringSpan, candidates))
-            {
-                error = $"{sectionName}: symbol table lies beyond the end of the file";
-                return false;
-            }
-
-            table = Build(candidates, stringSpan);
-            error = null;
-            return true;
+            error = $"{sectionName}: string table lies beyond the end of the file";
+            return false;
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(strings);
-        }
+
+        error = null;
+        return true;
     }
 
-    private static bool TryCollect(ElfFile elf, ElfSection symtab, ReadOnlySpan<byte> strings, List<Candidate> candidates)
+    private static bool TryCollect(ElfFile elf, ElfSection symtab, ReadOnlySpan<byte> strings, byte source, List<Candidate> candidates)
     {
         var total = (long)(symtab.Size / SymbolSize);
         var chunk = ArrayPool<byte>.Shared.Rent(ChunkSymbols * SymbolSize);
@@ -80,7 +116,7 @@ internal static class ElfFunctionReader
             {
                 var count = (int)Math.Min(ChunkSymbols, total - first);
                 var data = chunk.AsSpan(0, count * SymbolSize);
-                if (!ElfFile.TryRead(elf.Handle, elf.Length, symtab.Offset + ((ulong)first * SymbolSize), data))
+                if (!elf.TryRead(symtab.Offset + ((ulong)first * SymbolSize), data))
                 {
                     return false;
                 }
@@ -102,7 +138,7 @@ internal static class ElfFunctionReader
                         continue;
                     }
 
-                    candidates.Add(new Candidate(value, value + size, (int)nameOffset, (byte)(info >> 4)));
+                    candidates.Add(new Candidate(value, value + size, (int)nameOffset, (byte)(info >> 4), source));
                 }
             }
 
@@ -114,7 +150,7 @@ internal static class ElfFunctionReader
         }
     }
 
-    private static FunctionTable Build(List<Candidate> candidates, ReadOnlySpan<byte> strings)
+    private static FunctionTable Build(List<Candidate> candidates, ReadOnlyMemory<byte>[] strings)
     {
         candidates.Sort(static (a, b) => a.Start.CompareTo(b.Start));
 
@@ -139,7 +175,7 @@ internal static class ElfFunctionReader
             starts.Add(best.Start);
             ends.Add(end);
             offsets.Add(blob.WrittenCount);
-            var name = NameAt(strings, best.NameOffset);
+            var name = NameOf(best, strings);
             blob.Write(name);
             blob.Write([(byte)0]);
             i = j;
@@ -150,7 +186,7 @@ internal static class ElfFunctionReader
 
     // Among aliases prefer what people call the function: global over weak over local, then
     // fewer leading underscores, then the shorter name (memcpy over __memcpy_avx_unaligned).
-    private static bool IsBetter(Candidate a, Candidate b, ReadOnlySpan<byte> strings)
+    private static bool IsBetter(Candidate a, Candidate b, ReadOnlyMemory<byte>[] strings)
     {
         var rankA = BindingRank(a.Binding);
         var rankB = BindingRank(b.Binding);
@@ -159,8 +195,8 @@ internal static class ElfFunctionReader
             return rankA > rankB;
         }
 
-        var nameA = NameAt(strings, a.NameOffset);
-        var nameB = NameAt(strings, b.NameOffset);
+        var nameA = NameOf(a, strings);
+        var nameB = NameOf(b, strings);
         var underscoresA = nameA.Length - nameA.TrimStart((byte)'_').Length;
         var underscoresB = nameB.Length - nameB.TrimStart((byte)'_').Length;
         if (underscoresA != underscoresB)
@@ -179,6 +215,8 @@ internal static class ElfFunctionReader
         _ => 0,
     };
 
+    private static ReadOnlySpan<byte> NameOf(Candidate candidate, ReadOnlyMemory<byte>[] strings) => NameAt(strings[candidate.Source].Span, candidate.NameOffset);
+
     /// <summary>The name without a symbol version (<c>clock_gettime@@GLIBC_2.17</c> is <c>clock_gettime</c>).</summary>
     private static ReadOnlySpan<byte> NameAt(ReadOnlySpan<byte> strings, int offset)
     {
@@ -189,5 +227,5 @@ internal static class ElfFunctionReader
         return version > 0 ? name[..version] : name;
     }
 
-    private readonly record struct Candidate(ulong Start, ulong End, int NameOffset, byte Binding);
+    private readonly record struct Candidate(ulong Start, ulong End, int NameOffset, byte Binding, byte Source);
 }

@@ -14,6 +14,8 @@ public sealed class NativeBinaries : IDisposable
     private static readonly string[] CommonFlags = ["-O0", "-g", "-fno-omit-frame-pointer", "-fno-toplevel-reorder"];
 
     private readonly TempDirectory _directory = new();
+    private readonly Lazy<string> _miniDebug;
+    private readonly Lazy<string> _miniDebugCorrupt;
 
     public NativeBinaries()
     {
@@ -51,9 +53,18 @@ public sealed class NativeBinaries : IDisposable
         Tool.Run("objcopy", "--only-keep-debug", DebugLinked, dir["debuglinked.debug"]);
         Tool.Run("strip", "--strip-all", DebugLinked);
         Tool.RunIn(dir.Path, "objcopy", "--add-gnu-debuglink=debuglinked.debug", DebugLinked);
+
+        _miniDebug = new(BuildMiniDebug);
+        _miniDebugCorrupt = new(BuildMiniDebugCorrupt);
     }
 
     public string Directory => _directory.Path;
+
+    /// <summary>Stripped, with the functions .dynsym lacks in an xz-compressed .gnu_debugdata, made the way Fedora makes it.</summary>
+    public string MiniDebug => _miniDebug.Value;
+
+    /// <summary>Stripped, exports in .dynsym, and a .gnu_debugdata section that is not xz data.</summary>
+    public string MiniDebugCorrupt => _miniDebugCorrupt.Value;
 
     public string Library { get; }
 
@@ -104,6 +115,45 @@ public sealed class NativeBinaries : IDisposable
         var notes = Tool.Run("readelf", "-n", path);
         var at = notes.IndexOf(marker, StringComparison.Ordinal);
         return notes[(at + marker.Length)..].Split('\n')[0].Trim();
+    }
+
+    // gdb's documentation of MiniDebugInfo, step by step: the function symbols that .dynsym does not
+    // hold, kept from a debug-only copy, compressed with xz into .gnu_debugdata of the stripped binary.
+    private string BuildMiniDebug()
+    {
+        var binary = Gcc("minidebug", "program.c", "-fPIE", "-pie", "-rdynamic", "-lsymtest");
+        var dynamicNames = PosixSymbols(binary, dynamic: true).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var keep = PosixSymbols(binary, dynamic: false).Where(s => s.Type is "T" or "t" && !dynamicNames.Contains(s.Name)).Select(s => s.Name);
+        File.WriteAllLines(_directory["minidebug.keep"], keep);
+        Tool.Run("objcopy", "--only-keep-debug", binary, _directory["minidebug.debug"]);
+        Tool.Run("objcopy", "-S", "--remove-section", ".gdb_index", "--remove-section", ".comment", $"--keep-symbols={_directory["minidebug.keep"]}", _directory["minidebug.debug"], _directory["minidebug.mini"]);
+        Tool.Run("strip", "--strip-all", "-R", ".comment", binary);
+        Tool.Run("xz", "--force", _directory["minidebug.mini"]);
+        Tool.Run("objcopy", "--add-section", $".gnu_debugdata={_directory["minidebug.mini.xz"]}", binary);
+        return binary;
+    }
+
+    private string BuildMiniDebugCorrupt()
+    {
+        var binary = Gcc("minidebug-corrupt", "program.c", "-fPIE", "-pie", "-rdynamic", "-lsymtest");
+        Tool.Run("strip", "--strip-all", binary);
+        // The xz magic, then bytes that are no xz stream.
+        File.WriteAllBytes(_directory["garbage.xz"], [0xFD, (byte)'7', (byte)'z', (byte)'X', (byte)'Z', 0, .. "then no xz stream at all"u8]);
+        Tool.Run("objcopy", "--add-section", $".gnu_debugdata={_directory["garbage.xz"]}", binary);
+        return binary;
+    }
+
+    private static IEnumerable<(string Name, string Type)> PosixSymbols(string path, bool dynamic)
+    {
+        string[] arguments = dynamic ? ["--format=posix", "--defined-only", "-D", path] : ["--format=posix", "--defined-only", path];
+        foreach (var line in Tool.Run("nm", arguments).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = line.Split(' ');
+            if (parts.Length >= 2)
+            {
+                yield return (parts[0], parts[1]);
+            }
+        }
     }
 
     private string Gcc(string output, string source, params string[] flags)
