@@ -25,6 +25,7 @@ public sealed class Symbolizer : IStackSymbolizer, ISessionParticipant, IDisposa
     private readonly ProcessTable _processes;
     private readonly KernelFrameResolver _kernel;
     private readonly UserFrameResolver _user;
+    private readonly VdsoImages _vdso;
     private readonly DotnetPerfMapController? _dotnet;
     private readonly ProcessTracker _tracker;
     private readonly Lock _sessionsGate = new();
@@ -46,7 +47,8 @@ public sealed class Symbolizer : IStackSymbolizer, ISessionParticipant, IDisposa
         _unknown = new UnknownFrames(options.MaxUnknownFrames);
         _binaries = new BinaryCache(options.MaxBinaries, options.MaxBinaryCacheBytes);
         var loader = new BinaryLoader(_binaries, new DebugFileLocator(options.DebugDirectories), _failures);
-        var inspector = new ProcessInspector(options.ProcRoot, loader, _failures);
+        _vdso = new VdsoImages(options.ProcRoot, _failures);
+        var inspector = new ProcessInspector(options.ProcRoot, loader, _vdso, _failures);
         _processes = new ProcessTable(options.MaxProcesses, options.ExitedProcessGrace);
         _kernel = new KernelFrameResolver(options.ProcRoot, _unknown, _failures);
         _user = new UserFrameResolver(_processes, inspector, _unknown, options);
@@ -203,6 +205,7 @@ public sealed class Symbolizer : IStackSymbolizer, ISessionParticipant, IDisposa
             _idleRelease = null;
             _processes.Clear();
             _binaries.Clear();
+            _vdso.Clear();
             _kernel.Release();
             _unknown.Clear();
         }

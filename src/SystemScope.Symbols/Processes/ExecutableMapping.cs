@@ -13,7 +13,7 @@ internal enum MappingKind : byte
     /// <summary>Code generated at run time: anonymous memory, <c>[anon:…]</c>, <c>memfd:doublemapper</c>. Looked up in the perf map.</summary>
     Jit,
 
-    /// <summary>Kernel-provided or unnamed special regions such as <c>[vdso]</c>: named by offset only.</summary>
+    /// <summary>Kernel-provided special regions such as <c>[vdso]</c> (resolved through its image when read) or <c>[vsyscall]</c>.</summary>
     Special,
 }
 
@@ -48,6 +48,7 @@ internal sealed class ExecutableMapping
     /// <summary>The mapped file's path without the <c>(deleted)</c> mark; empty for non-files.</summary>
     public string FilePath { get; }
 
+    /// <summary>The binary of a file mapping, or the vDSO's image.</summary>
     public BinaryRef? Binary { get; }
 
     /// <summary>Offset of <paramref name="address"/> in the mapped file (for anonymous memory, in the mapping).</summary>

@@ -8,7 +8,7 @@ namespace SystemScope.Symbols.Processes;
 /// <c>/proc/PID/map_files</c> (which still opens deleted or replaced files) or <c>/proc/PID/root</c>
 /// (other mount namespaces), so they can be parsed even after the process is gone.
 /// </summary>
-internal sealed class ProcessInspector(string procRoot, BinaryLoader loader, FailureLog failures)
+internal sealed class ProcessInspector(string procRoot, BinaryLoader loader, VdsoImages vdso, FailureLog failures)
 {
     public string ProcRoot => procRoot;
 
@@ -50,7 +50,11 @@ internal sealed class ProcessInspector(string procRoot, BinaryLoader loader, Fai
 
             var (kind, module, path) = ExecutableMapping.Classify(raw.Path);
             BinaryRef? binary = null;
-            if (kind == MappingKind.File)
+            if (kind == MappingKind.Special && module == VdsoImages.Module && vdso.For(pid, raw) is { } image)
+            {
+                binary = BinaryRef.Loaded(image, module);
+            }
+            else if (kind == MappingKind.File)
             {
                 var key = (raw.Device, raw.Inode);
                 if (!files.TryGetValue(key, out binary))

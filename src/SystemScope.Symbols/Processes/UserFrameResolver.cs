@@ -71,6 +71,7 @@ internal sealed class UserFrameResolver(ProcessTable processes, ProcessInspector
         switch (mapping.Kind)
         {
             case MappingKind.File:
+            case MappingKind.Special when mapping.Binary is not null: // the vDSO
                 return mapping.Binary!.View.Resolve(mapping.FileOffset(lookup), mapping.FileOffset(address), unknown);
 
             case MappingKind.Jit:

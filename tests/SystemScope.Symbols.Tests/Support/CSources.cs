@@ -136,4 +136,56 @@ internal static class CSources
             return 0;
         }
         """;
+
+    /// <summary>
+    /// Spins in clock_gettime, which runs in the vDSO without entering the kernel, while a profiling
+    /// signal samples where it is: prints the vDSO's base and up to 256 instruction pointers caught in it.
+    /// </summary>
+    public const string VdsoSpinner = """
+        #define _GNU_SOURCE
+        #include <signal.h>
+        #include <stdio.h>
+        #include <string.h>
+        #include <sys/auxv.h>
+        #include <sys/time.h>
+        #include <time.h>
+        #include <ucontext.h>
+        #include <unistd.h>
+
+        #define SAMPLES 256
+        static unsigned long vdso_base;
+        static unsigned long samples[SAMPLES];
+        static volatile int taken;
+
+        static void on_profile(int signal, siginfo_t *info, void *context)
+        {
+            unsigned long ip = (unsigned long)((ucontext_t *)context)->uc_mcontext.gregs[REG_RIP];
+            (void)signal; (void)info;
+            if (taken < SAMPLES && ip >= vdso_base && ip < vdso_base + 0x10000) samples[taken++] = ip;
+        }
+
+        int main(void)
+        {
+            vdso_base = getauxval(AT_SYSINFO_EHDR);
+            struct sigaction action;
+            memset(&action, 0, sizeof action);
+            action.sa_sigaction = on_profile;
+            action.sa_flags = SA_SIGINFO | SA_RESTART;
+            sigaction(SIGPROF, &action, NULL);
+            struct itimerval every_ms = { { 0, 1000 }, { 0, 1000 } };
+            setitimer(ITIMER_PROF, &every_ms, NULL);
+            struct timespec now, start;
+            clock_gettime(CLOCK_MONOTONIC, &start);
+            do clock_gettime(CLOCK_MONOTONIC, &now); while (taken < SAMPLES && now.tv_sec - start.tv_sec < 20);
+            struct itimerval off = { { 0, 0 }, { 0, 0 } };
+            setitimer(ITIMER_PROF, &off, NULL);
+            printf("vdso_base %p\n", (void *)vdso_base);
+            for (int i = 0; i < taken; i++) printf("vdso_ip_%d %p\n", i, (void *)samples[i]);
+            printf("ready\n");
+            fflush(stdout);
+            char buffer[64];
+            while (read(0, buffer, sizeof buffer) > 0) {}
+            return 0;
+        }
+        """;
 }

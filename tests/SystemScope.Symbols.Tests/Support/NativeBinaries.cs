@@ -16,6 +16,7 @@ public sealed class NativeBinaries : IDisposable
     private readonly TempDirectory _directory = new();
     private readonly Lazy<string> _miniDebug;
     private readonly Lazy<string> _miniDebugCorrupt;
+    private readonly Lazy<string> _vdsoSpinner;
 
     public NativeBinaries()
     {
@@ -25,6 +26,7 @@ public sealed class NativeBinaries : IDisposable
         dir.Write("other.c", CSources.Other);
         dir.Write("plugin.c", CSources.Plugin);
         dir.Write("loader.c", CSources.Loader);
+        dir.Write("vdso-spinner.c", CSources.VdsoSpinner);
 
         Library = Gcc("libsymtest.so", "lib.c", "-fPIC", "-shared");
         Plugin = Gcc("libplugin.so", "plugin.c", "-fPIC", "-shared");
@@ -56,12 +58,16 @@ public sealed class NativeBinaries : IDisposable
 
         _miniDebug = new(BuildMiniDebug);
         _miniDebugCorrupt = new(BuildMiniDebugCorrupt);
+        _vdsoSpinner = new(() => Gcc("vdso-spinner", "vdso-spinner.c", "-O2"));
     }
 
     public string Directory => _directory.Path;
 
     /// <summary>Stripped, with the functions .dynsym lacks in an xz-compressed .gnu_debugdata, made the way Fedora makes it.</summary>
     public string MiniDebug => _miniDebug.Value;
+
+    /// <summary>A program that spins in clock_gettime (in the vDSO) until it has caught itself there.</summary>
+    public string VdsoSpinner => _vdsoSpinner.Value;
 
     /// <summary>Stripped, exports in .dynsym, and a .gnu_debugdata section that is not xz data.</summary>
     public string MiniDebugCorrupt => _miniDebugCorrupt.Value;
