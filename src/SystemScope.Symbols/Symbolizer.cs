@@ -50,7 +50,7 @@ public sealed class Symbolizer : IStackSymbolizer, ISessionParticipant, IDisposa
         _vdso = new VdsoImages(options.ProcRoot, _failures);
         var inspector = new ProcessInspector(options.ProcRoot, loader, _vdso, _failures);
         _processes = new ProcessTable(options.MaxProcesses, options.ExitedProcessGrace);
-        _kernel = new KernelFrameResolver(options.ProcRoot, _unknown, _failures);
+        _kernel = new KernelFrameResolver(options.ProcRoot, options.KernelSymbolsRefreshInterval, _unknown, _failures);
         _user = new UserFrameResolver(_processes, inspector, _unknown, options);
         if (options.EnableDotnetPerfMaps)
         {
@@ -72,6 +72,7 @@ public sealed class Symbolizer : IStackSymbolizer, ISessionParticipant, IDisposa
                 BinariesCached: _binaries.Count,
                 BinaryCacheBytes: _binaries.Bytes,
                 KernelSymbols: _kernel.Count,
+                KernelSymbolReloads: _kernel.Reloads,
                 PerfMapsRead: perfMaps.Count(p => p.Count > 0),
                 PerfMapEntries: perfMaps.Sum(p => (long)p.Count),
                 PerfMapsEnabled: _dotnet?.EnabledCount ?? 0,

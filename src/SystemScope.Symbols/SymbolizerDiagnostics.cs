@@ -7,6 +7,7 @@ public sealed record SymbolizerDiagnostics(
     int BinariesCached,
     long BinaryCacheBytes,
     int KernelSymbols,
+    long KernelSymbolReloads,
     int PerfMapsRead,
     long PerfMapEntries,
     int PerfMapsEnabled,

@@ -33,6 +33,12 @@ public sealed record SymbolizerOptions
     /// </summary>
     public TimeSpan MapsRefreshInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// The least time between two re-reads of kallsyms caused by a kernel address that no symbol covers
+    /// (a BPF program or module loaded after the last read); a re-read takes about 0.1 s.
+    /// </summary>
+    public TimeSpan KernelSymbolsRefreshInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Switch the perf map of .NET processes on over their diagnostic port while a session observes them.</summary>
     public bool EnableDotnetPerfMaps { get; init; } = true;
 
@@ -78,6 +84,11 @@ public sealed record SymbolizerOptions
         if (MapsRefreshInterval < TimeSpan.Zero)
         {
             throw new ArgumentException($"maps refresh interval {MapsRefreshInterval} must not be negative", nameof(MapsRefreshInterval));
+        }
+
+        if (KernelSymbolsRefreshInterval < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"kernel symbols refresh interval {KernelSymbolsRefreshInterval} must not be negative", nameof(KernelSymbolsRefreshInterval));
         }
 
         if (IdleRelease < TimeSpan.Zero)

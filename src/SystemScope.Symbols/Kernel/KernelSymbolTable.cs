@@ -99,6 +99,8 @@ internal sealed class KernelSymbolTable
         return index >= 0 && address < _ends[index] && _isCode[index] ? index : -1;
     }
 
+    public ulong StartOf(int index) => _starts[index];
+
     public string NameOf(int index)
     {
         var rest = _names.AsSpan(_nameOffsets[index]);

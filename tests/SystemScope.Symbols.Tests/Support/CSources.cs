@@ -188,4 +188,42 @@ internal static class CSources
             return 0;
         }
         """;
+
+    /// <summary>
+    /// Loads a two-instruction BPF program named by its argument when told ("load" on stdin) and keeps
+    /// it loaded until stdin closes: the kernel lists it in kallsyms as bpf_prog_TAG_NAME.
+    /// </summary>
+    public const string BpfLoader = """
+        #include <linux/bpf.h>
+        #include <stdio.h>
+        #include <string.h>
+        #include <sys/syscall.h>
+        #include <unistd.h>
+
+        int main(int argc, char **argv)
+        {
+            if (argc < 2) return 2;
+            printf("ready\n");
+            fflush(stdout);
+            char line[64];
+            if (!fgets(line, sizeof line, stdin)) return 0;
+            struct bpf_insn instructions[2];
+            memset(instructions, 0, sizeof instructions);
+            instructions[0].code = BPF_ALU64 | BPF_MOV | BPF_K; /* r0 = 0 */
+            instructions[1].code = BPF_JMP | BPF_EXIT;
+            union bpf_attr attr;
+            memset(&attr, 0, sizeof attr);
+            attr.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+            attr.insns = (unsigned long)instructions;
+            attr.insn_cnt = 2;
+            attr.license = (unsigned long)"GPL";
+            strncpy(attr.prog_name, argv[1], sizeof attr.prog_name - 1);
+            int fd = syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
+            if (fd < 0) { perror("BPF_PROG_LOAD"); printf("error\n"); fflush(stdout); return 1; }
+            printf("loaded\n");
+            fflush(stdout);
+            while (fgets(line, sizeof line, stdin)) {}
+            return 0;
+        }
+        """;
 }

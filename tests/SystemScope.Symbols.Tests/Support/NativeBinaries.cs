@@ -17,6 +17,7 @@ public sealed class NativeBinaries : IDisposable
     private readonly Lazy<string> _miniDebug;
     private readonly Lazy<string> _miniDebugCorrupt;
     private readonly Lazy<string> _vdsoSpinner;
+    private readonly Lazy<string> _bpfLoader;
 
     public NativeBinaries()
     {
@@ -27,6 +28,7 @@ public sealed class NativeBinaries : IDisposable
         dir.Write("plugin.c", CSources.Plugin);
         dir.Write("loader.c", CSources.Loader);
         dir.Write("vdso-spinner.c", CSources.VdsoSpinner);
+        dir.Write("bpf-loader.c", CSources.BpfLoader);
 
         Library = Gcc("libsymtest.so", "lib.c", "-fPIC", "-shared");
         Plugin = Gcc("libplugin.so", "plugin.c", "-fPIC", "-shared");
@@ -59,6 +61,7 @@ public sealed class NativeBinaries : IDisposable
         _miniDebug = new(BuildMiniDebug);
         _miniDebugCorrupt = new(BuildMiniDebugCorrupt);
         _vdsoSpinner = new(() => Gcc("vdso-spinner", "vdso-spinner.c", "-O2"));
+        _bpfLoader = new(() => Gcc("bpf-loader", "bpf-loader.c"));
     }
 
     public string Directory => _directory.Path;
@@ -68,6 +71,9 @@ public sealed class NativeBinaries : IDisposable
 
     /// <summary>A program that spins in clock_gettime (in the vDSO) until it has caught itself there.</summary>
     public string VdsoSpinner => _vdsoSpinner.Value;
+
+    /// <summary>A program that loads a BPF program when told (root only).</summary>
+    public string BpfLoader => _bpfLoader.Value;
 
     /// <summary>Stripped, exports in .dynsym, and a .gnu_debugdata section that is not xz data.</summary>
     public string MiniDebugCorrupt => _miniDebugCorrupt.Value;
@@ -111,7 +117,7 @@ public sealed class NativeBinaries : IDisposable
     }
 
     /// <summary>Starts a compiled program with the library on its path and waits for its "ready" line.</summary>
-    public RunningProgram Start(string path) => RunningProgram.Start(path, Directory);
+    public RunningProgram Start(string path, params string[] arguments) => RunningProgram.Start(path, Directory, arguments);
 
     public void Dispose() => _directory.Dispose();
 
