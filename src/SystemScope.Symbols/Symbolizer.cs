@@ -78,6 +78,7 @@ public sealed class Symbolizer : IStackSymbolizer, ISessionParticipant, IDisposa
                 PerfMapsEnabled: _dotnet?.EnabledCount ?? 0,
                 PerfMapsDisabled: _dotnet?.DisabledCount ?? 0,
                 PendingChangesDropped: _tracker.Dropped,
+                UserStackCuts: _user.Cuts.Snapshot(),
                 Failures: _failures.Total,
                 RecentFailures: _failures.Recent());
         }
@@ -85,24 +86,27 @@ public sealed class Symbolizer : IStackSymbolizer, ISessionParticipant, IDisposa
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException"><paramref name="frames"/> is shorter than <paramref name="addresses"/>.</exception>
-    public void ResolveUser(int pid, ReadOnlySpan<ulong> addresses, Span<Symbol> frames)
+    public int ResolveUser(int pid, ReadOnlySpan<ulong> addresses, Span<Symbol> frames)
     {
         CheckLengths(addresses, frames);
+        int kept;
         try
         {
-            _user.Resolve(pid, addresses, frames);
+            kept = _user.Resolve(pid, addresses, frames);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
         {
             // The contract is frames, not exceptions: what was not resolved is named by address.
             _failures.Record(pid, "resolve", ex.Message);
-            for (var i = 0; i < addresses.Length; i++)
+            kept = UserStackCuts.ValidPrefix(addresses, out _);
+            for (var i = 0; i < kept; i++)
             {
                 frames[i] = _unknown.Get(UnknownFrames.UnknownModule, addresses[i]);
             }
         }
 
         _processes.SweepIfDue();
+        return kept;
     }
 
     /// <inheritdoc />

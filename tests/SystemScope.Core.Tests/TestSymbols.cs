@@ -14,12 +14,14 @@ internal static class TestSymbols
 /// <summary>Names addresses by their value: analyses are about ordering and merging, not lookup.</summary>
 internal sealed class TableSymbolizer : IStackSymbolizer
 {
-    public void ResolveUser(int pid, ReadOnlySpan<ulong> addresses, Span<Symbol> frames)
+    public int ResolveUser(int pid, ReadOnlySpan<ulong> addresses, Span<Symbol> frames)
     {
         for (var i = 0; i < addresses.Length; i++)
         {
             frames[i] = new Symbol($"u{addresses[i]:x}", "app", FrameKind.Native);
         }
+
+        return addresses.Length;
     }
 
     public void ResolveKernel(ReadOnlySpan<ulong> addresses, Span<Symbol> frames)

@@ -4,19 +4,19 @@ using static SystemScope.Symbols.Tests.NativeSymbolizationTests;
 
 namespace SystemScope.Symbols.Tests;
 
-/// <summary>What cannot be named is never dropped: it becomes module+0xoffset.</summary>
+/// <summary>Code that cannot be named is never dropped: it becomes module+0xoffset.</summary>
 [Collection(NativeBinariesCollection.Name)]
 public sealed class UnknownFrameTests(NativeBinaries binaries)
 {
     [Fact]
-    public void An_address_in_no_mapping_is_unknown_with_its_address()
+    public void A_leaf_in_no_mapping_is_unknown_with_its_address()
     {
         using var symbolizer = new Symbolizer();
         using var program = binaries.Start(binaries.Pie);
 
-        var frames = Frames.User(symbolizer, program.Pid, 0x10, 0x10);
-        AssertFrame(frames[0], "[unknown]+0x10", "[unknown]", FrameKind.Unknown);
-        Assert.Same(frames[0], frames[1]);
+        var frames = Frames.User(symbolizer, program.Pid, 0x10);
+        AssertFrame(Assert.Single(frames), "[unknown]+0x10", "[unknown]", FrameKind.Unknown);
+        Assert.Same(frames[0], Frames.User(symbolizer, program.Pid, 0x10)[0]);
     }
 
     [Fact]

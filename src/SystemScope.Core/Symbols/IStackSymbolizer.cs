@@ -7,8 +7,13 @@ namespace SystemScope.Core.Symbols;
 /// </summary>
 public interface IStackSymbolizer
 {
-    /// <summary>Resolves user-space addresses of process <paramref name="pid"/>, one output per input.</summary>
-    void ResolveUser(int pid, ReadOnlySpan<ulong> addresses, Span<Symbol> frames);
+    /// <summary>
+    /// Resolves user-space addresses of process <paramref name="pid"/> (leaf first), one output per
+    /// input, and returns how many of them form the stack: a walk that ran into something that is not a
+    /// return address into code (0, a non-user address, a loop, data) is cut there, and only
+    /// <c>frames[..returned]</c> is filled. The leaf is always kept.
+    /// </summary>
+    int ResolveUser(int pid, ReadOnlySpan<ulong> addresses, Span<Symbol> frames);
 
     /// <summary>Resolves kernel addresses, one output per input.</summary>
     void ResolveKernel(ReadOnlySpan<ulong> addresses, Span<Symbol> frames);

@@ -7,31 +7,36 @@ namespace SystemScope.Symbols.Processes;
 /// <summary>
 /// Resolves user-space addresses of one process against its mapping snapshot: ELF functions for
 /// files, the perf map for JIT regions, <c>module+0xoffset</c> for the rest. A miss re-reads the maps
-/// (dlopen, new JIT regions) or the perf map once per call.
+/// (dlopen, new JIT regions) or the perf map once per call. A stack is cut above its leaf at the first
+/// frame that cannot be a return address into code (<see cref="UserStackCuts"/>).
 /// </summary>
 internal sealed class UserFrameResolver(ProcessTable processes, ProcessInspector inspector, UnknownFrames unknown, SymbolizerOptions options)
 {
     private readonly UnknownFrames.Module _unmapped = unknown.For(UnknownFrames.UnknownModule);
 
-    public void Resolve(int pid, ReadOnlySpan<ulong> addresses, Span<Symbol> frames)
+    public UserStackCuts Cuts { get; } = new();
+
+    /// <summary>Fills <paramref name="frames"/> leaf first and returns how many frames the stack keeps.</summary>
+    public int Resolve(int pid, ReadOnlySpan<ulong> addresses, Span<Symbol> frames)
     {
         // Kernel threads have no user stack: do not snapshot them for nothing.
         if (addresses.IsEmpty)
         {
-            return;
+            return 0;
         }
 
+        var kept = UserStackCuts.ValidPrefix(addresses, out var reason);
         var state = Find(pid);
         var snapshot = state?.Snapshot;
         var mapsRefreshed = false;
         var perfMapRefreshed = false;
         state?.Touch();
-        for (var i = 0; i < addresses.Length; i++)
+        for (var i = 0; i < kept; i++)
         {
             var address = addresses[i];
 
             // Frames above the leaf are return addresses: the call lies just before them.
-            var lookup = i == 0 || address == 0 ? address : address - 1;
+            var lookup = i == 0 ? address : address - 1;
             var mapping = snapshot?.Find(lookup);
             if (mapping is null && state is not null && !mapsRefreshed && !state.Exited)
             {
@@ -40,10 +45,25 @@ internal sealed class UserFrameResolver(ProcessTable processes, ProcessInspector
                 mapping = snapshot?.Find(lookup);
             }
 
+            // Data above the leaf ends the stack; without any mappings (a process never seen) nothing can be told.
+            if (mapping is null && i > 0 && snapshot is not null)
+            {
+                reason = StackCutReason.Unmapped;
+                kept = i;
+                break;
+            }
+
             frames[i] = mapping is null
                 ? _unmapped.Get(address)
                 : ResolveIn(state!, mapping, lookup, address, ref perfMapRefreshed);
         }
+
+        if (kept < addresses.Length)
+        {
+            Cuts.Record(reason, addresses.Length - kept);
+        }
+
+        return kept;
     }
 
     /// <summary>The known state, or a new one with a first snapshot when the process is alive.</summary>

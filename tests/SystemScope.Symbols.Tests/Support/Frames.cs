@@ -4,11 +4,12 @@ namespace SystemScope.Symbols.Tests.Support;
 
 internal static class Frames
 {
+    /// <summary>The frames the symbolizer keeps for a stack, leaf first (a stack that runs into data is cut).</summary>
     public static Symbol[] User(Symbolizer symbolizer, int pid, params ulong[] addresses)
     {
         var frames = new Symbol[addresses.Length];
-        symbolizer.ResolveUser(pid, addresses, frames);
-        return frames;
+        var kept = symbolizer.ResolveUser(pid, addresses, frames);
+        return frames[..kept];
     }
 
     public static Symbol[] Kernel(Symbolizer symbolizer, params ulong[] addresses)

@@ -29,10 +29,10 @@ public sealed class StackBuilder(IStackSymbolizer symbolizer)
             buffer[count++] = Symbol.ForProcess(process);
         }
 
-        var userFrames = buffer.Slice(count, user.Length);
-        symbolizer.ResolveUser(pid, user, userFrames);
+        // The symbolizer may cut a user stack that ran into data: only the frames it keeps are used.
+        var userFrames = buffer.Slice(count, symbolizer.ResolveUser(pid, user, buffer.Slice(count, user.Length)));
         userFrames.Reverse();
-        count += user.Length;
+        count += userFrames.Length;
 
         var kernelFrames = buffer.Slice(count, kernel.Length);
         symbolizer.ResolveKernel(kernel, kernelFrames);
