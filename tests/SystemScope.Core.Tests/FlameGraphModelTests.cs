@@ -1,6 +1,7 @@
 using SystemScope.Core.Errors;
 using SystemScope.Core.Models;
 using SystemScope.Core.Models.FlameGraph;
+using SystemScope.Core.Symbols;
 using static SystemScope.Core.Tests.TestSymbols;
 
 namespace SystemScope.Core.Tests;
@@ -94,6 +95,26 @@ public sealed class FlameGraphModelTests
         Assert.False(second.GetProperty("full").GetBoolean());
         Assert.Equal([2 * Second], second.GetProperty("windows").Longs("starts"));
         Assert.Equal([7L], second.GetProperty("windows").Longs("totals"));
+    }
+
+    [Fact]
+    public void Frames_carry_their_raw_name_where_it_differs_live_and_in_ranges()
+    {
+        var model = new FlameGraphModel(Descriptor("raw"));
+        var demangled = new Symbol("geo::Circle::area() const", "app", FrameKind.Native) { RawName = "_ZNK3geo6Circle4areaEv" };
+        using (var w = model.BeginWindow(0, Second))
+        {
+            w.Add([Native("main"), demangled], 3);
+        }
+
+        foreach (var answer in new[] { ModelJson.Query(model), ModelJson.Query(model, parameters: [("t0", "0"), ("t1", Second.ToString())]) })
+        {
+            var names = answer.Strings("frameNames");
+            var raw = answer.GetProperty("frameRawNames").EnumerateArray().Select(e => e.GetString()).ToArray();
+            Assert.Equal(names.Length, raw.Length);
+            Assert.Equal("_ZNK3geo6Circle4areaEv", raw[Array.IndexOf(names, "geo::Circle::area() const")]);
+            Assert.Null(raw[Array.IndexOf(names, "main")]);
+        }
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { FlameGraphUpdate } from '../src/api/types';
 import { FlameGraphModel } from '../src/model/flamegraph-model';
 import { buildMatcher, searchFlameGraph } from '../src/model/search';
 import { formatPercent } from '../src/panels/flamegraph/view';
@@ -57,5 +58,41 @@ describe('search', () => {
     expect(buildMatcher('(', true)).toBeInstanceOf(Error);
     expect(buildMatcher('', false)).toBeNull();
     expect(buildMatcher('(', false)).toBeTypeOf('function'); // a plain substring, not a pattern
+  });
+});
+
+/** all → main → geo::Circle::area() const (mangled _ZNK3geo6Circle4areaEv) and all → main → work. */
+function graph(withRawNames: boolean): FlameGraphModel {
+  const update: FlameGraphUpdate = {
+    epoch: 0, version: 1, full: true, totalSamples: 10, frameBase: 0,
+    frameNames: ['all', 'main', 'geo::Circle::area() const', 'work'],
+    frameModules: [null, 'app', 'app', 'app'],
+    frameKinds: [0, 3, 3, 3],
+    nodeBase: 0, nodeParents: [-1, 0, 1, 1], nodeFrames: [0, 1, 2, 3], nodeTotals: [10, 10, 7, 3], nodeSelfs: [0, 0, 7, 3],
+    updatedNodes: [], updatedTotals: [], updatedSelfs: [],
+  };
+  if (withRawNames) update.frameRawNames = [null, null, '_ZNK3geo6Circle4areaEv', null];
+  const model = new FlameGraphModel();
+  expect(model.apply(update)).toBe('applied');
+  return model;
+}
+
+describe('search by raw names', () => {
+  it('finds a demangled frame by its mangled name as well as by its readable one', () => {
+    const model = graph(true);
+    for (const query of ['Circle::area', '_ZNK3geo6Circle']) {
+      const result = search(model, query);
+      expect(result.matchedFrames).toBe(1);
+      expect(result.samples).toBe(7);
+      expect(Array.from(result.matched)).toEqual([0, 0, 1, 0]);
+    }
+    expect(search(model, '^_ZNK.*4areaEv$', true).samples).toBe(7);
+    expect(search(model, '_ZN3nope').matchedFrames).toBe(0);
+  });
+
+  it('works with answers that carry no raw names', () => {
+    const model = graph(false);
+    expect(search(model, 'Circle::area').samples).toBe(7);
+    expect(search(model, '_ZNK3geo').matchedFrames).toBe(0);
   });
 });

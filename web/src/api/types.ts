@@ -183,6 +183,8 @@ export interface FlameGraphUpdate {
   frameBase: number;
   frameNames: string[];
   frameModules: (string | null)[];
+  /** The name as the binary spells it where frameNames holds its demangled form, else null (absent from older agents). */
+  frameRawNames?: (string | null)[];
   frameKinds: number[];
   nodeBase: number;
   nodeParents: number[];

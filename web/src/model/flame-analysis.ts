@@ -194,6 +194,7 @@ class TreeBuilder {
       frameBase: 0,
       frameNames: source.frameNames.slice(0, source.frameCount),
       frameModules: source.frameModules.slice(0, source.frameCount),
+      frameRawNames: source.frameRawNames.slice(0, source.frameCount),
       frameKinds: Array.from(source.frameKinds.subarray(0, source.frameCount)),
       nodeBase: 0, nodeParents: this.parents, nodeFrames: this.frames, nodeTotals: this.totals, nodeSelfs: this.selfs,
       updatedNodes: [], updatedTotals: [], updatedSelfs: [],

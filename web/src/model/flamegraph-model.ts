@@ -31,6 +31,8 @@ export class FlameGraphModel {
   frameCount = 0;
   frameNames: string[] = [];
   frameModules: (string | null)[] = [];
+  /** Mangled names of demangled frames (null where the shown name is the binary's own): search matches them too. */
+  frameRawNames: (string | null)[] = [];
   frameKinds = new Uint8Array(0);
 
   /** Bumped on every applied update: views cache layouts against it. */
@@ -52,6 +54,7 @@ export class FlameGraphModel {
     this.frameCount = 0;
     this.frameNames = [];
     this.frameModules = [];
+    this.frameRawNames = [];
     this.revision++;
   }
 
@@ -104,11 +107,13 @@ export class FlameGraphModel {
     if (update.full) {
       this.frameNames = [];
       this.frameModules = [];
+      this.frameRawNames = [];
     }
     this.ensureFrameCapacity(Math.max(frameEnd, heldFrames));
     for (let i = frameSkip; i < update.frameNames.length; i++) {
       this.frameNames.push(update.frameNames[i]!);
       this.frameModules.push(update.frameModules[i] ?? null);
+      this.frameRawNames.push(update.frameRawNames?.[i] ?? null);
       this.frameKinds[update.frameBase + i] = update.frameKinds[i]!;
     }
     this.frameCount = Math.max(frameEnd, heldFrames);

@@ -29,14 +29,18 @@ export interface SearchResult {
 }
 
 /**
- * Marks the nodes whose frame matches and counts the samples they cover. A sample whose stack holds
+ * Marks the nodes whose frame matches (by its shown or its raw name) and counts the samples they cover. A sample whose stack holds
  * several matching frames (recursion, or a match calling another) is counted once: only matches with
  * no matching ancestor add their total. The root ("all") is synthetic and never matches.
  */
 export function searchFlameGraph(model: FlameGraphModel, matches: (name: string) => boolean): SearchResult {
   const n = model.nodeCount;
   const frameMatch = new Uint8Array(model.frameCount);
-  for (let f = 0; f < model.frameCount; f++) frameMatch[f] = matches(model.frameNames[f]!) ? 1 : 0;
+  for (let f = 0; f < model.frameCount; f++) {
+    // A demangled frame is also found by its mangled name (what perf, nm and crash logs show).
+    const raw = model.frameRawNames[f];
+    frameMatch[f] = matches(model.frameNames[f]!) || (raw != null && matches(raw)) ? 1 : 0;
+  }
 
   const matched = new Uint8Array(n);
   // covered[n]: node n or one of its ancestors matches.

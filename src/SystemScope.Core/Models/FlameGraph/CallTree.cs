@@ -156,12 +156,14 @@ public sealed class CallTree
         var frameCount = Frames.Count - frameBase;
         var names = new string[frameCount];
         var modules = new string?[frameCount];
+        var rawNames = new string?[frameCount];
         var kinds = new int[frameCount];
         for (var i = 0; i < frameCount; i++)
         {
             var symbol = Frames[frameBase + i];
             names[i] = symbol.Name;
             modules[i] = symbol.Module;
+            rawNames[i] = symbol.RawName;
             kinds[i] = (int)symbol.Kind;
         }
 
@@ -186,6 +188,7 @@ public sealed class CallTree
             FrameBase = frameBase,
             FrameNames = names,
             FrameModules = modules,
+            FrameRawNames = rawNames,
             FrameKinds = kinds,
             NodeBase = nodeBase,
             NodeParents = _parent[nodeBase..NodeCount],

@@ -18,6 +18,7 @@ public static class FlameGraphJson
         json.WriteNumber("frameBase", update.FrameBase);
         WriteStrings(json, "frameNames", update.FrameNames);
         WriteStrings(json, "frameModules", update.FrameModules);
+        WriteStrings(json, "frameRawNames", update.FrameRawNames);
         WriteInts(json, "frameKinds", update.FrameKinds);
         json.WriteNumber("nodeBase", update.NodeBase);
         WriteInts(json, "nodeParents", update.NodeParents);
@@ -59,6 +60,7 @@ public static class FlameGraphJson
         json.WriteNumber("frameBase", 0);
         WriteStrings(json, "frameNames", [.. frames.Select(f => f.Name)]);
         WriteStrings(json, "frameModules", [.. frames.Select(f => f.Module)]);
+        WriteStrings(json, "frameRawNames", [.. frames.Select(f => f.RawName)]);
         WriteInts(json, "frameKinds", [.. frames.Select(f => (int)f.Kind)]);
         json.WriteNumber("nodeBase", 0);
         WriteInts(json, "nodeParents", tree.Parents);

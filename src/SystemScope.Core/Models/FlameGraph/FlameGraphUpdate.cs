@@ -28,6 +28,9 @@ public sealed class FlameGraphUpdate
 
     public required string?[] FrameModules { get; init; }
 
+    /// <summary>Per frame, the name as the binary spells it (a mangled C++ or Rust name) when it differs from the shown one; else null.</summary>
+    public string?[] FrameRawNames { get; init; } = [];
+
     public required int[] FrameKinds { get; init; }
 
     public int NodeBase { get; init; }
