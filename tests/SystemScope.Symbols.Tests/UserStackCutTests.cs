@@ -1,4 +1,3 @@
-using System.Globalization;
 using SystemScope.Core.Symbols;
 using SystemScope.Symbols.Tests.Support;
 using static SystemScope.Symbols.Tests.NativeSymbolizationTests;
@@ -15,8 +14,8 @@ public sealed class UserStackCutTests(NativeBinaries binaries)
         using var symbolizer = new Symbolizer();
         using var program = binaries.Start(binaries.Pie);
         var a = program.Addresses;
-        var heap = MappingStart(program.Pid, "[heap]") + 0x40;
-        var stack = MappingStart(program.Pid, "[stack]") + 0x100;
+        var heap = Frames.Mapping(program.Pid, "[heap]").Start + 0x40;
+        var stack = Frames.Mapping(program.Pid, "[stack]").Start + 0x100;
 
         var frames = Frames.User(symbolizer, program.Pid, a["work_alpha"] + 3, a["lib_compute"] + 5, heap, stack, 0x746174732f666c, a["work_beta"] + 2);
 
@@ -31,7 +30,7 @@ public sealed class UserStackCutTests(NativeBinaries binaries)
     {
         using var symbolizer = new Symbolizer();
         using var program = binaries.Start(binaries.Pie);
-        var data = Writable(program.Pid, binaries.Pie);
+        var data = Frames.Mapping(program.Pid, binaries.Pie, permissions: "rw").Start; // .data and .bss: the file's, but not code
 
         var frames = Frames.User(symbolizer, program.Pid, program.Addresses["work_alpha"] + 3, data + 8, program.Addresses["work_beta"] + 2);
 
@@ -96,18 +95,5 @@ public sealed class UserStackCutTests(NativeBinaries binaries)
 
         Assert.Equal(["[unknown]+0x1234", "[unknown]+0x5678"], frames.Select(f => f.Name));
         Assert.Equal(1, symbolizer.Diagnostics.UserStackCuts.AtZero);
-    }
-
-    private static ulong MappingStart(int pid, string name)
-    {
-        var line = File.ReadLines($"/proc/{pid}/maps").First(l => l.EndsWith(name, StringComparison.Ordinal));
-        return ulong.Parse(line[..line.IndexOf('-', StringComparison.Ordinal)], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-    }
-
-    // The binary's read-write mapping (.data, .bss): file-backed but not code.
-    private static ulong Writable(int pid, string path)
-    {
-        var line = File.ReadLines($"/proc/{pid}/maps").First(l => l.EndsWith(path, StringComparison.Ordinal) && l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1].StartsWith("rw", StringComparison.Ordinal));
-        return ulong.Parse(line[..line.IndexOf('-', StringComparison.Ordinal)], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
     }
 }

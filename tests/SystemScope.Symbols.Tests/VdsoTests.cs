@@ -49,8 +49,7 @@ public sealed class VdsoTests(NativeBinaries binaries, ITestOutputHelper output)
     {
         using var symbolizer = new Symbolizer();
         using var program = binaries.Start(binaries.Pie);
-        var line = File.ReadLines($"/proc/{program.Pid}/maps").First(l => l.EndsWith("[vdso]", StringComparison.Ordinal));
-        var start = ulong.Parse(line[..line.IndexOf('-', StringComparison.Ordinal)], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        var start = Frames.Mapping(program.Pid, "[vdso]").Start;
         using var dump = new TempDirectory();
         var functions = VdsoFunctions(program.Pid, start, dump);
         Assert.Contains(functions, f => f.Name == "__vdso_clock_gettime");
@@ -70,11 +69,9 @@ public sealed class VdsoTests(NativeBinaries binaries, ITestOutputHelper output)
     /// <summary>The vDSO's functions by nm -D on an image dumped from the process's memory (read independently of the symbolizer).</summary>
     private static List<(ulong Value, ulong Size, string Name)> VdsoFunctions(int pid, ulong start, TempDirectory dump)
     {
-        var line = File.ReadLines($"/proc/{pid}/maps").First(l => l.EndsWith("[vdso]", StringComparison.Ordinal));
-        var range = line[..line.IndexOf(' ', StringComparison.Ordinal)].Split('-');
-        Assert.Equal(start, ulong.Parse(range[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture));
-        var length = ulong.Parse(range[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture) - start;
-        var image = new byte[length];
+        var (mapped, end) = Frames.Mapping(pid, "[vdso]");
+        Assert.Equal(start, mapped);
+        var image = new byte[end - start];
         using (var memory = File.OpenHandle($"/proc/{pid}/mem"))
         {
             Assert.Equal(image.Length, RandomAccess.Read(memory, image, (long)start));

@@ -19,6 +19,22 @@ internal static class Frames
         return frames;
     }
 
+    /// <summary>The first mapping of /proc/PID/maps whose path ends with <paramref name="path"/> and whose permissions start with <paramref name="permissions"/>.</summary>
+    public static (ulong Start, ulong End) Mapping(int pid, string path, string permissions = "")
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/maps"))
+        {
+            var parts = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
+            if (line.EndsWith(path, StringComparison.Ordinal) && parts[1].StartsWith(permissions, StringComparison.Ordinal))
+            {
+                var range = parts[0].Split('-');
+                return (Convert.ToUInt64(range[0], 16), Convert.ToUInt64(range[1], 16));
+            }
+        }
+
+        throw new InvalidOperationException($"process {pid} maps no {path} with permissions {permissions}");
+    }
+
     /// <summary>The executable mapping of the process that contains the address, from /proc/PID/maps: (start, path).</summary>
     public static (ulong Start, string Path)? MappingOf(int pid, ulong address)
     {
