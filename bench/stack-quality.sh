@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Stack quality on real programs nobody here wrote, against perf, side by side: each program runs
 # alone and every recorder is started together on its pid for DURATION seconds at 99 Hz —
-#   SystemScope `record cpu --unwind tables` and `--unwind frame-pointers` (before that option
-#   exists: `record cpu` alone, which walks frame pointers, labelled so),
+#   SystemScope `record cpu` with unwind tables and with `--unwind-tables false`,
 #   `perf record --call-graph dwarf` (the reference) and `perf record --call-graph fp`.
 # Per program and recorder: samples, share of complete stacks, root frames, frames shown as a bare
 # address or lying outside every mapping, and the top-10 self and inclusive function shares with
@@ -43,18 +42,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- recorders ---------------------------------------------------------------------------------------
-# The unwinder is chosen with --unwind once SystemScope has it; until then record cpu walks frame
-# pointers, and only that column is recorded.
-has_unwind=0
-cpu_help=$("$BIN" record cpu --help 2>/dev/null || true)
-grep -qE '^[[:space:]]+--unwind\b' <<<"$cpu_help" && has_unwind=1
-if [[ $has_unwind == 1 ]]; then
-  recorders=(systemscope-tables systemscope-fp perf-dwarf perf-fp)
-  declare -A label=([systemscope-tables]="SystemScope tables" [systemscope-fp]="SystemScope frame pointers")
-else
-  recorders=(systemscope-fp perf-dwarf perf-fp)
-  declare -A label=([systemscope-fp]="SystemScope frame pointers (no --unwind yet)")
-fi
+# SystemScope twice: unwind tables (the default) and the kernel's frame-pointer walk (--unwind-tables false).
+recorders=(systemscope-tables systemscope-fp perf-dwarf perf-fp)
+declare -A label=([systemscope-tables]="SystemScope tables" [systemscope-fp]="SystemScope frame pointers")
 label[perf-dwarf]="perf --call-graph $PERF_DWARF"
 label[perf-fp]="perf --call-graph fp"
 
@@ -62,7 +52,7 @@ record() { # RECORDER PID DIR: one recorder on PID for DURATION seconds, folded 
   local id=$1 pid=$2 dir=$3
   case $id in
     systemscope-*)
-      local unwind=(); [[ $has_unwind == 1 ]] && unwind=(--unwind "$([[ $id == systemscope-tables ]] && echo tables || echo frame-pointers)")
+      local unwind=(--unwind-tables "$([[ $id == systemscope-tables ]] && echo true || echo false)")
       "$BIN" record cpu --pid "$pid" --duration "$DURATION" --frequency 99 --format folded "${unwind[@]}" \
         -o "$dir/$id.folded" 2>"$dir/$id.log" ;;
     perf-*)

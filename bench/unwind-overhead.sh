@@ -3,8 +3,7 @@
 # CPU-bound job — one `xz -T1 -6` per CPU, each compressing the same generated input (liblzma and
 # glibc: no frame pointers, stacks ~12 frames deep) — timed bare and with each profiler sampling
 # every CPU at 99 Hz with user stacks:
-#   SystemScope `record cpu --unwind tables`, and `--unwind frame-pointers` (before that option
-#   exists: `record cpu` alone, which walks frame pointers, labelled so),
+#   SystemScope `record cpu` with unwind tables, and with `--unwind-tables false`,
 #   bpftrace `profile:hz:99 { @[ustack] = count(); }`,
 #   `perf record -a --call-graph dwarf` and `--call-graph fp`.
 # Reported: the job's wall time and CPU time ÷ bare (median of the per-round ratios), and each
@@ -34,20 +33,15 @@ cleanup() { bench_stop_all; rm -rf "$WORK"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-has_unwind=0
-cpu_help=$("$BIN" record cpu --help 2>/dev/null || true)
-grep -qE '^[[:space:]]+--unwind\b' <<<"$cpu_help" && has_unwind=1
 declare -A label=(
   [bare]="none"
-  [systemscope_tables]="SystemScope \`record cpu --unwind tables\`"
-  [systemscope_fp]="SystemScope \`record cpu --unwind frame-pointers\`"
+  [systemscope_tables]="SystemScope \`record cpu\` (unwind tables)"
+  [systemscope_fp]="SystemScope \`record cpu --unwind-tables false\`"
   [bpftrace]="bpftrace \`profile:hz:99 { @[ustack] = count(); }\`"
   [perf_dwarf]="\`perf record -a --call-graph dwarf\`"
   [perf_fp]="\`perf record -a --call-graph fp\`"
 )
-configs=(bare)
-if [[ $has_unwind == 1 ]]; then configs+=(systemscope_tables systemscope_fp)
-else configs+=(systemscope_fp); label[systemscope_fp]="SystemScope \`record cpu\` (frame pointers: no --unwind yet)"; fi
+configs=(bare systemscope_tables systemscope_fp)
 command -v bpftrace >/dev/null && configs+=(bpftrace)
 configs+=(perf_dwarf perf_fp)
 
@@ -71,7 +65,7 @@ profiler() { # CONFIG: sets cmd to the profiler's command line, recording every 
   case $1 in
     systemscope_*)
       cmd=("$BIN" record cpu --frequency 99 --format folded -o "$WORK/ss.folded")
-      if [[ $has_unwind == 1 ]]; then cmd+=(--unwind "$([[ $1 == systemscope_tables ]] && echo tables || echo frame-pointers)"); fi ;;
+      cmd+=(--unwind-tables "$([[ $1 == systemscope_tables ]] && echo true || echo false)") ;;
     bpftrace) cmd=(bpftrace -e 'profile:hz:99 { @[ustack] = count(); }') ;;
     perf_dwarf) cmd=(perf record -F 99 -a --call-graph dwarf -o "$WORK/perf.data") ;;
     perf_fp) cmd=(perf record -F 99 -a --call-graph fp -o "$WORK/perf.data") ;;
