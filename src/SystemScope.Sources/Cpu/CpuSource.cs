@@ -106,6 +106,7 @@ internal sealed class CpuSource : ISource
             };
             counters.AddRange(KernelCounters.Report(kernel, CpuProfileSchema.Object.Name));
             counters.AddRange(KernelCounters.Cost(cost, _shared?.StatsProblem));
+            counters.AddRange(_shared?.Unwind?.Report() ?? []);
             return counters;
         }
     }

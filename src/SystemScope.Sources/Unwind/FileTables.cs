@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 using SystemScope.Bpf;
 using SystemScope.Symbols.Elf;
-using SystemScope.Symbols.Support;
 using SystemScope.Symbols.Unwind;
 
 namespace SystemScope.Sources.Unwind;
@@ -75,8 +75,8 @@ internal sealed class FileTables(BpfMap tables, long budgetBytes) : IDisposable
 
     public long SectionBytes { get; private set; }
 
-    /// <summary>The table of the file open as <paramref name="path"/> (a /proc/PID/map_files link), built on first use.</summary>
-    public FileTable GetOrBuild(FileIdentity identity, string path)
+    /// <summary>The table of the file open as <paramref name="file"/> (through a /proc/PID/map_files link), built on first use.</summary>
+    public FileTable GetOrBuild(FileIdentity identity, SafeFileHandle file)
     {
         if (_files.TryGetValue(identity, out var known))
         {
@@ -84,7 +84,7 @@ internal sealed class FileTables(BpfMap tables, long budgetBytes) : IDisposable
             return known;
         }
 
-        var table = Build(path);
+        var table = Build(file);
         _files[identity] = table;
         Bytes += table.Bytes;
         EvictOverBudget(table);
@@ -101,19 +101,19 @@ internal sealed class FileTables(BpfMap tables, long budgetBytes) : IDisposable
         _files.Clear();
     }
 
-    private FileTable Build(string path)
+    private FileTable Build(SafeFileHandle file)
     {
-        using var handle = ProcFile.TryOpen(path, out var openError);
-        if (handle is null)
-        {
-            Failed++;
-            return new FileTable(0, null, [], 0, openError);
-        }
-
-        if (!ElfFile.TryOpen(handle, out var elf, out var elfError) || elf is null)
+        if (!ElfFile.TryOpen(file, out var elf, out var elfError) || elf is null)
         {
             Failed++;
             return new FileTable(0, null, [], 0, elfError);
+        }
+
+        // Go keeps frame pointers and switches stacks (systemstack, mcall) where its CFI does not
+        // follow; the frame-pointer walk is right for it, as it is for JIT code.
+        if (elf.Sections.Any(section => section.Name == ".gopclntab"))
+        {
+            return new FileTable(0, null, elf.Segments, 0, "a Go binary: walked by frame pointers, which Go keeps");
         }
 
         var clock = Stopwatch.StartNew();

@@ -76,22 +76,21 @@ internal sealed class ProcessMappings(string procRoot, FileTables files)
 
     private FileTable? TableOf(int pid, RawMapping mapping)
     {
-        var path = $"{procRoot}/{pid}/map_files/{mapping.Range}";
-        FileInfo info;
-        try
-        {
-            info = new FileInfo(path);
-            if (!info.Exists)
-            {
-                return null;
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        // The link's own attributes differ per process: the file's come from the open handle.
+        using var handle = ProcFile.TryOpen($"{procRoot}/{pid}/map_files/{mapping.Range}", out _);
+        if (handle is null)
         {
             return null;
         }
 
-        var identity = new FileIdentity(mapping.Device, mapping.Inode, info.Length, info.LastWriteTimeUtc.Ticks);
-        return files.GetOrBuild(identity, path);
+        try
+        {
+            var identity = new FileIdentity(mapping.Device, mapping.Inode, RandomAccess.GetLength(handle), File.GetLastWriteTimeUtc(handle).Ticks);
+            return files.GetOrBuild(identity, handle);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using SystemScope.Bpf;
+using SystemScope.Core.Sources;
 using SystemScope.Sources.Kit;
 
 namespace SystemScope.Sources.Unwind;
@@ -61,6 +62,19 @@ internal sealed class UnwindTables : IDisposable
     }
 
     public UnwindStatistics Statistics => Volatile.Read(ref _statistics);
+
+    /// <summary>What the unwinder holds for the whole agent, as counters a source shows with its own.</summary>
+    public IEnumerable<SourceCounter> Report()
+    {
+        var s = Statistics;
+        yield return new("unwind.processes", s.Processes, CounterKind.Info, "processes the agent unwinds with tables (all sessions)");
+        yield return new("unwind.files", s.Files, CounterKind.Info, "files whose unwind table is in the kernel");
+        yield return new("unwind.table_bytes", s.TableBytes, CounterKind.Info, "kernel memory of those tables");
+        yield return new("unwind.build_ms", (long)s.BuildMilliseconds, CounterKind.Info, "time spent building them, in ms");
+        yield return new("unwind.files_without_table", s.FilesWithoutTable, CounterKind.Info, "files walked by frame pointers: no CFI, a Go binary, unreadable");
+        yield return new("unwind.files_evicted", s.FilesEvicted, CounterKind.Info, "tables dropped to stay within the memory budget");
+        yield return new("unwind.mappings_over_limit", s.MappingsOverLimit, CounterKind.Info, "executable mappings beyond 256 per process, not described (their frames end the walk)");
+    }
 
     /// <summary>The agent's unwinder, created on first use; every call needs one <see cref="Release"/>. Throws <see cref="BpfException"/> when the maps cannot be created.</summary>
     public static UnwindTables Acquire(string procRoot = "/proc")

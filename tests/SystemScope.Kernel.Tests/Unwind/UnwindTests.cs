@@ -1,3 +1,4 @@
+using SystemScope.Bpf;
 using SystemScope.Kernel.Tests.EndToEnd;
 using SystemScope.Kernel.Tests.Infrastructure;
 
@@ -102,6 +103,72 @@ public sealed class UnwindTests
         Assert.All(shallow.Stacks, s => Assert.True(s.Frames.Count(f => !f.EndsWith("_[k]", StringComparison.Ordinal)) <= 50, string.Join(';', s.Frames)));
         Assert.DoesNotContain(shallow.Stacks, s => s.Frames.Contains("main"));
     }
+
+    [AgentFact]
+    public async Task The_tables_are_shared_counted_and_freed_with_the_last_session()
+    {
+        using var first = Workloads.StartWithoutFramePointers("unwind_zoo", "qsort", "20");
+        using var second = Workloads.StartWithoutFramePointers("unwind_zoo", "qsort", "20");
+        using var agent = AgentServerProcess.Start();
+        var one = (await agent.Send(HttpMethod.Post, "/api/sessions", $$"""{"sources":["cpu"],"pid":{{first.Pid}},"detached":true}""")).Body.GetProperty("id").GetString()!;
+        var two = (await agent.Send(HttpMethod.Post, "/api/sessions", $$"""{"sources":["cpu"],"pid":{{second.Pid}},"detached":true}""")).Body.GetProperty("id").GetString()!;
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        var counters = Counters(await agent.GetJson($"/api/sessions/{one}"));
+        Assert.True(counters["stack.user_unwound"] > 100, string.Join(", ", counters));
+        Assert.Equal(0, counters["stack.user_broken"]);
+
+        // Two processes of one binary with libc and ld.so: three files, each built and loaded once.
+        Assert.Equal(2, counters["unwind.processes"]);
+        Assert.Equal(3, counters["unwind.files"]);
+        Assert.True(counters["unwind.table_bytes"] > 0);
+        Assert.Equal(counters["unwind.files"], Counters(await agent.GetJson($"/api/sessions/{two}"))["unwind.files"]);
+
+        // Stopping both sessions frees the maps: nothing of the unwinder stays in the kernel.
+        await agent.Send(HttpMethod.Delete, $"/api/sessions/{one}");
+        await agent.Send(HttpMethod.Delete, $"/api/sessions/{two}");
+        Assert.Equal(default(KernelObjectCounts), KernelObjectCensus.Count(agent.Pid));
+    }
+
+    [AgentFact]
+    public void A_binary_whose_eh_frame_is_garbage_is_walked_by_frame_pointers_and_nothing_breaks()
+    {
+        // The workload's own .eh_frame overwritten with random bytes: its table cannot be built (or
+        // only in part); libc's still can, and the agent must neither crash nor draw garbage.
+        var broken = Path.Combine(Path.GetDirectoryName(Workloads.BuildWithoutFramePointers("unwind_zoo"))!, "unwind_zoo-garbage-cfi");
+        File.Copy(Workloads.BuildWithoutFramePointers("unwind_zoo"), broken, overwrite: true);
+        var (offset, size) = Section(broken, ".eh_frame");
+        using (var file = new FileStream(broken, FileMode.Open, FileAccess.Write))
+        {
+            var garbage = new byte[size];
+            new Random(7).NextBytes(garbage);
+            file.Position = offset;
+            file.Write(garbage);
+        }
+
+        using var workload = WorkloadProcess.Start(broken, ["qsort", "10"], readInfoLine: true);
+        var profile = Record(workload.Pid, "3");
+
+        // Its own frames above the leaf may be lost (no usable table, no frame pointers), never drawn wrong.
+        Assert.True(profile.SamplesWhere(f => f.Contains("compare_slowly") || f.Contains("burn")) > 0.5 * profile.Total, Top(profile));
+        Assert.DoesNotContain(profile.Stacks, s => s.Frames.Any(f => f.StartsWith("[unknown]", StringComparison.Ordinal)));
+    }
+
+    private static (long Offset, int Size) Section(string path, string name)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("readelf", ["-S", "-W", path]) { RedirectStandardOutput = true };
+        using var readelf = System.Diagnostics.Process.Start(start)!;
+        var line = readelf.StandardOutput.ReadToEnd().Split('\n').First(l => l.Contains($" {name} ", StringComparison.Ordinal));
+        readelf.WaitForExit();
+
+        // [Nr] Name Type Address Off Size ...: the fields after the name.
+        var fields = line[(line.IndexOf(name, StringComparison.Ordinal) + name.Length)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return (Convert.ToInt64(fields[2], 16), Convert.ToInt32(fields[3], 16));
+    }
+
+    private static Dictionary<string, long> Counters(System.Text.Json.JsonElement session) =>
+        session.GetProperty("sources").EnumerateArray().Single(s => s.GetProperty("id").GetString() == "cpu")
+            .GetProperty("counters").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("value").GetInt64());
 
     private static FoldedProfile Record(int pid, string seconds, params string[] extra)
     {
