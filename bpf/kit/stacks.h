@@ -4,6 +4,7 @@
  *
  *   SS_STACK_MAP(stacks, 8192);                    // hash -> struct ss_stack
  *   struct ss_stacks *st = ss_capture_stacks(ctx);  // user and kernel stacks of current, hashed
+ *                                                   // (or ss_capture_user_stack / ss_capture_kernel_stack)
  *   key.user_stack = st->user_hash;                 // 0: no stack of that kind here
  *   ss_store_stack(&stacks, st->user_hash, &st->user);
  *
@@ -13,7 +14,7 @@
  *
  * Stacks maps allocate their elements as they fill (a preallocated one would hold megabytes while
  * mostly empty), from the kernel's BPF allocator, which keeps only a few elements of this size
- * (~1 KiB) ready per CPU and refills them asynchronously: a burst of new stacks — the start of a
+ * (~2 KiB) ready per CPU and refills them asynchronously: a burst of new stacks — the start of a
  * session on a busy machine — can find none (-ENOMEM). Such a stack goes to ss_stack_reserve, a small
  * preallocated map that user space reads and empties (KitSchema.StackReserve).
  */
@@ -215,6 +216,20 @@ static __always_inline struct ss_stacks *ss_capture_stacks_skip(void *ctx, __u32
 	if (!st)
 		return NULL;
 	st->user_hash = ss__capture_user(ctx, st);
+	st->kernel_hash = ss__capture(ctx, st, true, kernel_skip & BPF_F_SKIP_FIELD_MASK, SS_CTR_STACK_KERNEL_ERRORS);
+	return st;
+}
+
+/* Captures the current task's kernel stack only (st->kernel, st->kernel_hash), leaving out kernel_skip frames. */
+static __always_inline struct ss_stacks *ss_capture_kernel_stack(void *ctx, __u32 kernel_skip)
+{
+	__u32 zero = 0;
+	struct ss_stacks *st = bpf_map_lookup_elem(&ss_stack_scratch, &zero);
+
+	if (!st)
+		return NULL;
+	st->user_hash = 0;
+	st->user.len = 0;
 	st->kernel_hash = ss__capture(ctx, st, true, kernel_skip & BPF_F_SKIP_FIELD_MASK, SS_CTR_STACK_KERNEL_ERRORS);
 	return st;
 }
