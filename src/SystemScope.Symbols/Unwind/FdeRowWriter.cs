@@ -8,7 +8,7 @@ internal readonly record struct FdeExtent(ulong Start, ulong End, int FirstRow, 
 /// Collects the rows of every FDE into one list (the FDEs are sorted and joined later), dropping a
 /// row that repeats the one before it, up to a row budget.
 /// </summary>
-internal sealed class FdeRowWriter(UnwindRegisters registers, UnwindStatistics statistics, int maxRows)
+internal sealed class FdeRowWriter(UnwindRegisters registers, UnwindStatistics statistics, int maxRows, int expectedRows)
 {
     private ulong _start;
     private ulong _end;
@@ -19,7 +19,7 @@ internal sealed class FdeRowWriter(UnwindRegisters registers, UnwindStatistics s
     private bool _overflowed;
     private bool _rangeOnly;
 
-    public List<UnwindRow> Rows { get; } = [];
+    public List<UnwindRow> Rows { get; } = new(Math.Min(expectedRows, maxRows));
 
     public List<FdeExtent> Fdes { get; } = [];
 

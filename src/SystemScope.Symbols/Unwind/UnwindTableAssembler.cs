@@ -13,36 +13,8 @@ internal static class UnwindTableAssembler
 
     public static List<Piece> Pieces(List<FdeExtent> fdes, UnwindStatistics statistics)
     {
-        var order = Enumerable.Range(0, fdes.Count).ToArray();
-        Array.Sort(order, (a, b) => fdes[a].Priority != fdes[b].Priority ? fdes[a].Priority.CompareTo(fdes[b].Priority)
-            : fdes[a].Start != fdes[b].Start ? fdes[a].Start.CompareTo(fdes[b].Start)
-            : a.CompareTo(b));
-
-        var primary = new List<Piece>(fdes.Count);
-        var secondary = new List<Piece>();
-        var coveredUntil = 0UL;
-        var priority = -1;
-        foreach (var index in order)
-        {
-            var fde = fdes[index];
-            if (fde.Priority != priority)
-            {
-                (priority, coveredUntil) = (fde.Priority, 0UL);
-            }
-
-            if (fde.Start < coveredUntil)
-            {
-                statistics.Record(UnwindDefect.OverlappingFde, priority == 0 ? UnwindSection.EhFrame : UnwindSection.DebugFrame, 0, $"FDE 0x{fde.Start:x}..0x{fde.End:x} overlaps the one before it");
-            }
-
-            var start = Math.Max(fde.Start, coveredUntil);
-            if (start < fde.End)
-            {
-                (priority == 0 ? primary : secondary).Add(new Piece(start, fde.End, index));
-                coveredUntil = fde.End;
-            }
-        }
-
+        var primary = SectionPieces(fdes, 0, UnwindSection.EhFrame, statistics);
+        var secondary = SectionPieces(fdes, 1, UnwindSection.DebugFrame, statistics);
         if (secondary.Count == 0)
         {
             return primary;
@@ -61,7 +33,7 @@ internal static class UnwindTableAssembler
 
     public static UnwindRow[] Rows(List<Piece> pieces, List<FdeExtent> fdes, List<UnwindRow> rows)
     {
-        var table = new List<UnwindRow>(rows.Count + (pieces.Count / 4));
+        var table = new RowBuffer(rows.Count + pieces.Count);
         for (var p = 0; p < pieces.Count; p++)
         {
             var piece = pieces[p];
@@ -92,19 +64,86 @@ internal static class UnwindTableAssembler
             }
         }
 
-        return [.. table];
+        return table.ToArray();
     }
 
-    private static void Append(List<UnwindRow> table, UnwindRow row)
+    private static void Append(RowBuffer table, UnwindRow row)
     {
-        if (table.Count > 0 && table[^1].Address == row.Address)
+        if (table.Count > 0 && table.Last.Address == row.Address)
         {
-            table.RemoveAt(table.Count - 1);
+            table.Count--;
         }
 
-        if (table.Count == 0 || !table[^1].SameRuleAs(row))
+        if (table.Count == 0 || !table.Last.SameRuleAs(row))
         {
             table.Add(row);
+        }
+    }
+
+    /// <summary>The FDEs of one section sorted by start, each cut to what the ones before it leave uncovered.</summary>
+    private static List<Piece> SectionPieces(List<FdeExtent> fdes, int priority, string section, UnwindStatistics statistics)
+    {
+        var count = 0;
+        foreach (var fde in fdes)
+        {
+            count += fde.Priority == priority ? 1 : 0;
+        }
+
+        var (starts, indexes) = (new ulong[count], new int[count]);
+        for (int i = 0, n = 0; i < fdes.Count; i++)
+        {
+            if (fdes[i].Priority == priority)
+            {
+                (starts[n], indexes[n]) = (fdes[i].Start, i);
+                n++;
+            }
+        }
+
+        Array.Sort(starts, indexes);
+        var pieces = new List<Piece>(count);
+        var coveredUntil = 0UL;
+        foreach (var index in indexes)
+        {
+            var fde = fdes[index];
+            if (fde.Start < coveredUntil)
+            {
+                statistics.Record(UnwindDefect.OverlappingFde, section, 0, $"FDE 0x{fde.Start:x}..0x{fde.End:x} overlaps the one before it");
+            }
+
+            var start = Math.Max(fde.Start, coveredUntil);
+            if (start < fde.End)
+            {
+                pieces.Add(new Piece(start, fde.End, index));
+                coveredUntil = fde.End;
+            }
+        }
+
+        return pieces;
+    }
+
+    /// <summary>A growable row array without List's bounds and version bookkeeping, trimmed once at the end.</summary>
+    private sealed class RowBuffer(int capacity)
+    {
+        private UnwindRow[] _rows = new UnwindRow[Math.Max(capacity, 1)];
+
+        public int Count { get; set; }
+
+        public UnwindRow Last => _rows[Count - 1];
+
+        public void Add(UnwindRow row)
+        {
+            if (Count == _rows.Length)
+            {
+                Array.Resize(ref _rows, _rows.Length * 2);
+            }
+
+            _rows[Count++] = row;
+        }
+
+        public UnwindRow[] ToArray()
+        {
+            Array.Resize(ref _rows, Count);
+            return _rows;
         }
     }
 

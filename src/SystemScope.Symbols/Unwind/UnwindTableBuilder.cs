@@ -10,8 +10,11 @@ namespace SystemScope.Symbols.Unwind;
 /// </summary>
 public static class UnwindTableBuilder
 {
-    // 8M rows of 24 bytes while building: ~200 MB at worst, ~4x the largest real library here.
+    // 8M rows of 24 bytes while building: ~200 MB at worst, ~8x the largest real library here.
     private const int MaxRows = 8 * 1024 * 1024;
+
+    // Real sections hold about one row per 5 bytes: sizing for one per 4 avoids regrowing the list.
+    private const int SectionBytesPerRow = 4;
 
     /// <summary>
     /// True with the table when one could be built (<paramref name="error"/> then names the first
@@ -77,7 +80,8 @@ public static class UnwindTableBuilder
     /// <summary>The table of sections already in memory (.eh_frame first).</summary>
     internal static UnwindTable Build(List<UnwindSection> sections, UnwindRegisters registers, UnwindStatistics statistics)
     {
-        var writer = new FdeRowWriter(registers, statistics, MaxRows);
+        var expectedRows = (int)Math.Min(MaxRows, sections.Sum(s => (long)s.Data.Length) / SectionBytesPerRow);
+        var writer = new FdeRowWriter(registers, statistics, MaxRows, expectedRows);
         var reader = new CfiSectionReader(new CfaInterpreter(registers), writer, statistics, rangesOnly: false);
         foreach (var section in sections)
         {
@@ -100,7 +104,7 @@ public static class UnwindTableBuilder
             var statistics = new UnwindStatistics();
             var sections = UnwindSectionLoader.Load(elf, statistics);
             var registers = UnwindRegisters.ForMachine(elf.Header.Machine) ?? UnwindRegisters.X86_64;
-            var writer = new FdeRowWriter(registers, statistics, MaxRows);
+            var writer = new FdeRowWriter(registers, statistics, MaxRows, expectedRows: 0);
             var reader = new CfiSectionReader(new CfaInterpreter(registers), writer, statistics, rangesOnly: true);
             foreach (var section in sections)
             {
