@@ -9,7 +9,9 @@ BIN=${SYSTEMSCOPE_BINARY:-$PWD/out/systemscope}
 ROUNDS=${ROUNDS:-5}          # interleaved rounds for the overhead ratio
 RUN_SECONDS=${RUN_SECONDS:-10}
 IDLE_SECONDS=${IDLE_SECONDS:-60}
-if [[ ${1:-} == --quick ]]; then ROUNDS=3; RUN_SECONDS=5; IDLE_SECONDS=15; fi
+STACK_SECONDS=${STACK_SECONDS:-8}   # per program, stack quality against perf
+OVERHEAD_MB=${OVERHEAD_MB:-16}      # input of each xz of the stack-walking overhead job
+if [[ ${1:-} == --quick ]]; then ROUNDS=3; RUN_SECONDS=5; IDLE_SECONDS=15; STACK_SECONDS=4; OVERHEAD_MB=4; fi
 PORT=${PORT:-17171}
 RESULTS=bench/results
 mkdir -p "$RESULTS"
@@ -178,7 +180,13 @@ for layer in syscalls blockio tcp memory; do
   fi
 done
 
-# --- 7. per-event costs of the agent's own code ----------------------------------------------------
+# --- 7. user stacks: what walking them costs, and how complete they are against perf ----------------
+if [[ ${SKIP_STACKS:-0} != 1 ]]; then
+  BIN=$BIN ROUNDS=$ROUNDS OVERHEAD_MB=$OVERHEAD_MB REPORT=$REPORT RESULTS=$RESULTS bench/unwind-overhead.sh
+  BIN=$BIN DURATION=$STACK_SECONDS REPORT=$REPORT RESULTS=$RESULTS bench/stack-quality.sh
+fi
+
+# --- 8. per-event costs of the agent's own code ----------------------------------------------------
 echo "per-event costs"
 dotnet run -c Release --project bench/SystemScope.Bench --nologo -v:q >>"$REPORT"
 

@@ -14,6 +14,7 @@
 #include "kit/budget.h"
 #include "kit/slots.h"
 #include "kit/task_scratch.h"
+#include "kit/stacks.h"
 #include "syscalls.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -148,7 +149,7 @@ static __always_inline bool slow_allowed(__u64 now)
 static __always_inline void stream_slow(void *ctx, const struct syscall_inflight *call, __u64 now, __u64 took, long ret, __u32 tgid, __u32 tid)
 {
 	struct syscall_slow *r;
-	long bytes = 0;
+	__u32 frames = 0;
 
 	if (!slow_allowed(now))
 		return;
@@ -162,9 +163,17 @@ static __always_inline void stream_slow(void *ctx, const struct syscall_inflight
 	r->tgid = tgid;
 	r->tid = tid;
 	r->nr = call->nr;
-	if (slow_stacks)
-		bytes = bpf_get_stack(ctx, r->user_stack, sizeof(r->user_stack), BPF_F_USER_STACK);
-	r->user_len = bytes > 0 ? bytes / sizeof(__u64) : 0;
+	if (slow_stacks) {
+		struct ss_stacks *st = ss_capture_user_stack(ctx);
+
+		if (st) {
+			frames = st->user.len;
+			if (frames > SYSCALL_SLOW_FRAMES)
+				frames = SYSCALL_SLOW_FRAMES;
+			bpf_probe_read_kernel(r->user_stack, sizeof(r->user_stack), st->user.ips);
+		}
+	}
+	r->user_len = frames;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	ss_submit(&slow, r);
 	count(SYSCALL_CTR_SLOW);

@@ -8,6 +8,7 @@
 
 /* log2 ns buckets: [0,1), [1,2), [2,4) … [2^38, ∞) ns (the last one from ~4.6 minutes). */
 #define SYSCALL_LATENCY_BUCKETS 40
+#define SYSCALL_SLOW_FRAMES 127 /* user frames kept with a slow call */
 
 /* Key of the calls_N maps: one process (or one thread, with per_thread) and one syscall. 16 bytes. */
 struct syscall_key {
@@ -54,7 +55,7 @@ struct syscall_slow {
 	__u32 nr;
 	__u32 user_len; /* frames in user_stack */
 	char comm[16];
-	__u64 user_stack[127];
+	__u64 user_stack[SYSCALL_SLOW_FRAMES];
 };
 
 enum syscall_counter {

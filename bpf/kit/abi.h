@@ -8,8 +8,12 @@
 #define SS_KIT_ABI_H
 
 #define SS_COMM_LEN 16
-/* The kernel's perf callchain limit (sysctl kernel.perf_event_max_stack defaults to 127). */
-#define SS_MAX_STACK_DEPTH 127
+/* Frames per stack. The kernel's own walker stops at kernel.perf_event_max_stack (127 by default);
+ * the unwinder (kit/unwind.h) goes this deep. 240 keeps a stored stack with the hash map's element
+ * header within a 2 KiB allocation, as 127 frames already took. */
+#ifndef SS_MAX_STACK_DEPTH
+#define SS_MAX_STACK_DEPTH 240
+#endif
 
 /* Bits of ss_filter_config.flags: which parts of the session's filter are set. A task must match
  * every part that is set; none set means every task (but the agent, unless include_agent). */
@@ -59,7 +63,7 @@ struct ss_proc_event {
 	char comm[SS_COMM_LEN]; /* the group leader's name; the thread's for RENAME and THREAD_* */
 };
 
-/* A stack as stored in a stacks map (kit/stacks.h): frames leaf first. 1024 bytes. */
+/* A stack as stored in a stacks map (kit/stacks.h): frames leaf first. 1928 bytes. */
 struct ss_stack {
 	__u32 len; /* number of valid entries in ips */
 	__u32 _pad;

@@ -33,6 +33,10 @@ enum ss_kit_counter {
 	SS_CTR_STACK_USER_ERRORS,   /* user stacks that could not be walked (kept without) */
 	SS_CTR_STACK_KERNEL_ERRORS, /* kernel stacks that could not be walked, other than "none here" */
 	SS_CTR_STACKS_RESERVED,     /* stacks kept in the preallocated reserve: the stacks map could not allocate */
+	SS_CTR_STACK_USER_UNWOUND,   /* user stacks walked with unwind tables (kit/unwind.h) */
+	SS_CTR_STACK_USER_NO_TABLES, /* user stacks walked by frame pointers: the process's tables were not loaded yet */
+	SS_CTR_STACK_USER_TRUNCATED, /* user stacks cut at the depth limit */
+	SS_CTR_STACK_USER_BROKEN,    /* user stacks that ended at something that is not a frame */
 	SS_CTR_KIT_MAX,
 };
 

@@ -4,6 +4,7 @@
  *
  *   SS_STACK_MAP(stacks, 8192);                    // hash -> struct ss_stack
  *   struct ss_stacks *st = ss_capture_stacks(ctx);  // user and kernel stacks of current, hashed
+ *                                                   // (or ss_capture_user_stack / ss_capture_kernel_stack)
  *   key.user_stack = st->user_hash;                 // 0: no stack of that kind here
  *   ss_store_stack(&stacks, st->user_hash, &st->user);
  *
@@ -13,7 +14,7 @@
  *
  * Stacks maps allocate their elements as they fill (a preallocated one would hold megabytes while
  * mostly empty), from the kernel's BPF allocator, which keeps only a few elements of this size
- * (~1 KiB) ready per CPU and refills them asynchronously: a burst of new stacks — the start of a
+ * (~2 KiB) ready per CPU and refills them asynchronously: a burst of new stacks — the start of a
  * session on a busy machine — can find none (-ENOMEM). Such a stack goes to ss_stack_reserve, a small
  * preallocated map that user space reads and empties (KitSchema.StackReserve).
  */
@@ -22,6 +23,7 @@
 
 #include "kit/common.h"
 #include "kit/counters.h"
+#include "kit/unwind.h"
 
 /* Frames captured per stack (1..SS_MAX_STACK_DEPTH). User space sets it before load. */
 const volatile __u32 ss_max_stack_depth = SS_MAX_STACK_DEPTH;
@@ -31,6 +33,10 @@ struct ss_stacks {
 	struct ss_stack kernel;
 	__u64 user_hash;   /* 0: no user stack (a kernel thread) */
 	__u64 kernel_hash; /* 0: no kernel stack (a sample taken in user mode) */
+	struct ss_unwind_walk walk;
+	__u64 hashing;        /* the hash being computed (ss__hash_stack) */
+	__u32 hashing_kernel; /* of the kernel stack, else the user stack */
+	__u32 _pad;
 };
 
 /* 2 KiB of stacks do not fit on the 512-byte BPF stack: capture into a per-CPU buffer. One per
@@ -61,24 +67,43 @@ struct {
 		__type(value, struct ss_stack);          \
 	} name SEC(".maps")
 
-/* 64-bit hash of a stack (a murmur3-style mix per frame). 0 is reserved for "no stack". */
-static __always_inline __u64 ss__hash_stack(const struct ss_stack *stack, __u32 len)
+/*
+ * 64-bit hash of a stack (a murmur3-style mix per frame). 0 is reserved for "no stack". The frames
+ * are mixed in a bpf_loop over this CPU's scratch: a loop of 240 steps written out would be
+ * verified step by step at every place a program captures stacks, which took seconds to load.
+ */
+static long ss__hash_step(__u32 i, void *unused)
 {
-	__u64 h = 0x9e3779b97f4a7c15ULL ^ len;
-	__u32 i;
+	__u32 zero = 0;
+	struct ss_stacks *st = bpf_map_lookup_elem(&ss_stack_scratch, &zero);
+	const struct ss_stack *stack;
+	__u64 k, h, frame = i;
 
-	/* A constant bound the verifier can prove; len is checked inside. */
-	for (i = 0; i < SS_MAX_STACK_DEPTH; i++) {
-		__u64 k;
+	/* One 64-bit register for the check and the access: clang would otherwise index with a copy
+	 * zero-extended after the check, which the verifier cannot bound. */
+	asm volatile("" : "+r"(frame));
+	if (!st || frame >= SS_MAX_STACK_DEPTH)
+		return 1;
+	stack = st->hashing_kernel ? &st->kernel : &st->user;
+	k = stack->ips[frame] * 0x87c37b91114253d5ULL;
+	k = (k << 31) | (k >> 33);
+	k *= 0x4cf5ad432745937fULL;
+	h = st->hashing ^ k;
+	st->hashing = ((h << 27) | (h >> 37)) * 5 + 0x52dce729;
+	return 0;
+}
 
-		if (i >= len)
-			break;
-		k = stack->ips[i] * 0x87c37b91114253d5ULL;
-		k = (k << 31) | (k >> 33);
-		k *= 0x4cf5ad432745937fULL;
-		h ^= k;
-		h = ((h << 27) | (h >> 37)) * 5 + 0x52dce729;
-	}
+/* The hash of st's user (kernel = false) or kernel stack, of len frames. */
+static __always_inline __u64 ss__hash_stack(struct ss_stacks *st, bool kernel, __u32 len)
+{
+	__u64 h;
+
+	if (len > SS_MAX_STACK_DEPTH)
+		len = SS_MAX_STACK_DEPTH;
+	st->hashing = 0x9e3779b97f4a7c15ULL ^ len;
+	st->hashing_kernel = kernel;
+	bpf_loop(len, ss__hash_step, NULL, 0);
+	h = st->hashing;
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 33;
@@ -91,8 +116,9 @@ static __always_inline __u64 ss__hash_stack(const struct ss_stack *stack, __u32 
  * bpf_trace_run<N>. A perf_event program starts at the interrupted code: nothing to skip. */
 #define SS_TRACEPOINT_SKIP 2
 
-static __always_inline __u64 ss__capture(void *ctx, struct ss_stack *stack, __u64 flags, __u32 error_counter)
+static __always_inline __u64 ss__capture(void *ctx, struct ss_stacks *st, bool kernel, __u64 flags, __u32 error_counter)
 {
+	struct ss_stack *stack = kernel ? &st->kernel : &st->user;
 	__u32 depth = ss_max_stack_depth;
 	long bytes;
 	__u32 len;
@@ -112,7 +138,72 @@ static __always_inline __u64 ss__capture(void *ctx, struct ss_stack *stack, __u6
 	if (len > SS_MAX_STACK_DEPTH)
 		len = SS_MAX_STACK_DEPTH;
 	stack->len = len;
-	return ss__hash_stack(stack, len);
+	return ss__hash_stack(st, kernel, len);
+}
+
+/* One frame of the walk in this CPU's scratch (a bpf_loop callback). */
+static long ss__unwind_step(__u32 index, void *unused)
+{
+	__u32 zero = 0;
+	struct ss_stacks *st = bpf_map_lookup_elem(&ss_stack_scratch, &zero);
+
+	if (!st)
+		return 1;
+	return ss__unwind_frame(&st->user, &st->walk);
+}
+
+/* The user stack with unwind tables (kit/unwind.h) where the process has them, else the kernel's
+ * frame-pointer walk. The walk starts from the registers user mode left at kernel entry, so it
+ * works the same from a perf event, a tracepoint or a probe. */
+static __always_inline __u64 ss__capture_user(void *ctx, struct ss_stacks *st)
+{
+	struct task_struct *task;
+	struct pt_regs *regs;
+	struct ss_unwind_walk *w = &st->walk;
+	__u32 depth = ss_max_stack_depth, tgid;
+	__u64 cs;
+
+	if (ss_unwind_mode != SS_UNWIND_MODE_TABLES)
+		return ss__capture(ctx, st, false, BPF_F_USER_STACK, SS_CTR_STACK_USER_ERRORS);
+
+	task = bpf_get_current_task_btf();
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	cs = BPF_CORE_READ(regs, cs);
+	if ((cs & 3) != 3) {
+		/* A kernel thread: its entry registers are not user mode. */
+		st->user.len = 0;
+		return 0;
+	}
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!bpf_map_lookup_elem(&ss_unwind_processes, &tgid)) {
+		/* Not loaded yet: ask for it and walk frame pointers meanwhile. */
+		ss__unwind_request(tgid);
+		ss_kit_count(SS_CTR_STACK_USER_NO_TABLES);
+		return ss__capture(ctx, st, false, BPF_F_USER_STACK, SS_CTR_STACK_USER_ERRORS);
+	}
+
+	if (depth == 0 || depth > SS_MAX_STACK_DEPTH)
+		depth = SS_MAX_STACK_DEPTH;
+	w->pc = BPF_CORE_READ(regs, ip);
+	w->sp = BPF_CORE_READ(regs, sp);
+	w->bp = BPF_CORE_READ(regs, bp);
+	w->tgid = tgid;
+	w->max = depth;
+	w->return_address = 0;
+	w->outcome = SS_WALK_RUNNING;
+	w->used_tables = 0;
+	st->user.len = 0;
+	bpf_loop(SS_MAX_STACK_DEPTH + 1, ss__unwind_step, NULL, 0);
+
+	if (w->used_tables)
+		ss_kit_count(SS_CTR_STACK_USER_UNWOUND);
+	if (w->outcome == SS_WALK_TRUNCATED)
+		ss_kit_count(SS_CTR_STACK_USER_TRUNCATED);
+	else if (w->outcome == SS_WALK_BROKEN)
+		ss_kit_count(SS_CTR_STACK_USER_BROKEN);
+	if (st->user.len == 0)
+		return 0;
+	return ss__hash_stack(st, false, st->user.len);
 }
 
 /* Captures the current task's user and kernel stacks into this CPU's scratch buffer, leaving out the
@@ -124,8 +215,36 @@ static __always_inline struct ss_stacks *ss_capture_stacks_skip(void *ctx, __u32
 
 	if (!st)
 		return NULL;
-	st->user_hash = ss__capture(ctx, &st->user, BPF_F_USER_STACK, SS_CTR_STACK_USER_ERRORS);
-	st->kernel_hash = ss__capture(ctx, &st->kernel, kernel_skip & BPF_F_SKIP_FIELD_MASK, SS_CTR_STACK_KERNEL_ERRORS);
+	st->user_hash = ss__capture_user(ctx, st);
+	st->kernel_hash = ss__capture(ctx, st, true, kernel_skip & BPF_F_SKIP_FIELD_MASK, SS_CTR_STACK_KERNEL_ERRORS);
+	return st;
+}
+
+/* Captures the current task's kernel stack only (st->kernel, st->kernel_hash), leaving out kernel_skip frames. */
+static __always_inline struct ss_stacks *ss_capture_kernel_stack(void *ctx, __u32 kernel_skip)
+{
+	__u32 zero = 0;
+	struct ss_stacks *st = bpf_map_lookup_elem(&ss_stack_scratch, &zero);
+
+	if (!st)
+		return NULL;
+	st->user_hash = 0;
+	st->user.len = 0;
+	st->kernel_hash = ss__capture(ctx, st, true, kernel_skip & BPF_F_SKIP_FIELD_MASK, SS_CTR_STACK_KERNEL_ERRORS);
+	return st;
+}
+
+/* Captures the current task's user stack only, into this CPU's scratch buffer (st->user, st->user_hash). */
+static __always_inline struct ss_stacks *ss_capture_user_stack(void *ctx)
+{
+	__u32 zero = 0;
+	struct ss_stacks *st = bpf_map_lookup_elem(&ss_stack_scratch, &zero);
+
+	if (!st)
+		return NULL;
+	st->user_hash = ss__capture_user(ctx, st);
+	st->kernel_hash = 0;
+	st->kernel.len = 0;
 	return st;
 }
 

@@ -115,6 +115,27 @@ public sealed unsafe class BpfMap
         }
     }
 
+    /// <summary>Puts <paramref name="inner"/> under <paramref name="key"/> in this map of maps (the value a map of maps takes is the inner map's fd).</summary>
+    public void UpdateInner(ReadOnlySpan<byte> key, BpfArray inner, BpfUpdateFlags flags = BpfUpdateFlags.Any)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        var added = false;
+        inner.DangerousAddRef(ref added);
+        try
+        {
+            Span<byte> fd = stackalloc byte[sizeof(int)];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(fd, inner.Fd);
+            Update(key, fd, flags);
+        }
+        finally
+        {
+            if (added)
+            {
+                inner.DangerousRelease();
+            }
+        }
+    }
+
     /// <summary>Deletes the key; false when it was not there.</summary>
     public bool TryDelete(ReadOnlySpan<byte> key)
     {

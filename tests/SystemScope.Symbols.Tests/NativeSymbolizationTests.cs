@@ -69,7 +69,7 @@ public sealed class NativeSymbolizationTests(NativeBinaries binaries)
     }
 
     [Fact]
-    public void A_stripped_executable_resolves_exported_functions_from_dynsym_and_names_the_rest_by_offset()
+    public void A_stripped_executable_resolves_exported_functions_from_dynsym_and_names_the_rest_by_their_fde()
     {
         using var symbolizer = new Symbolizer();
         using var program = binaries.Start(binaries.Stripped);
@@ -78,11 +78,12 @@ public sealed class NativeSymbolizationTests(NativeBinaries binaries)
 
         AssertFrame(Frames.User(symbolizer, program.Pid, a["work_alpha"] + 2)[0], "work_alpha", "stripped", FrameKind.Native);
 
-        // work_beta is static: not exported, so it is named by its ELF address, which nm -D gives through work_alpha.
+        // work_beta is static: not exported, so it is named by the ELF address where its FDE starts
+        // (its own start, which nm -D gives through work_alpha), the same name for all its addresses.
         var elfAlpha = NativeBinaries.NmFunctions(binaries.Stripped, dynamic: true)["work_alpha"];
-        var expected = a["work_beta"] + 1 - a["work_alpha"] + elfAlpha;
-        var beta = Frames.User(symbolizer, program.Pid, a["work_beta"] + 1)[0];
-        AssertFrame(beta, $"stripped+0x{expected:x}", "stripped", FrameKind.Unknown);
+        var expected = a["work_beta"] - a["work_alpha"] + elfAlpha;
+        AssertFrame(Frames.User(symbolizer, program.Pid, a["work_beta"] + 1)[0], $"fn_{expected:x}", "stripped", FrameKind.Native);
+        AssertFrame(Frames.User(symbolizer, program.Pid, a["work_beta"] + 9)[0], $"fn_{expected:x}", "stripped", FrameKind.Native);
     }
 
     [Fact]
@@ -97,14 +98,14 @@ public sealed class NativeSymbolizationTests(NativeBinaries binaries)
     }
 
     [Fact]
-    public void Without_the_debug_directory_the_same_binary_has_no_names()
+    public void Without_the_debug_directory_the_same_binary_has_only_fde_names()
     {
         using var symbolizer = new Symbolizer(new SymbolizerOptions { DebugDirectories = ["/nonexistent-debug-root"] });
         using var program = binaries.Start(binaries.BuildIdStripped);
 
         var frame = Frames.User(symbolizer, program.Pid, program.Addresses["work_beta"] + 4)[0];
-        Assert.Equal(FrameKind.Unknown, frame.Kind);
-        Assert.StartsWith("buildid-stripped+0x", frame.Name, StringComparison.Ordinal);
+        Assert.Equal(FrameKind.Native, frame.Kind);
+        Assert.StartsWith("fn_", frame.Name, StringComparison.Ordinal);
     }
 
     [Fact]

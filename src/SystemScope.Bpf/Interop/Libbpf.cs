@@ -112,6 +112,9 @@ internal static unsafe partial class Libbpf
     [LibraryImport(Library, EntryPoint = "ring_buffer__epoll_fd")]
     internal static partial int RingBufferEpollFd(nint rb);
 
+    [LibraryImport(Library, EntryPoint = "bpf_map_create", SetLastError = true)]
+    internal static partial int MapCreate(int mapType, byte* name, uint keySize, uint valueSize, uint maxEntries, BpfMapCreateOpts* opts);
+
     [LibraryImport(Library, EntryPoint = "bpf_map_lookup_elem", SetLastError = true)]
     internal static partial int MapLookupElem(int fd, void* key, void* value);
 

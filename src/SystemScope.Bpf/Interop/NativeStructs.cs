@@ -146,3 +146,12 @@ internal static class BpfConstants
     internal const ulong PerfCountSwPageFaultsMin = 5;
     internal const ulong PerfCountSwPageFaultsMaj = 6;
 }
+
+/// <summary>struct bpf_map_create_opts of libbpf 1.1.2 (48 bytes; checked with offsetof).</summary>
+[StructLayout(LayoutKind.Explicit, Size = 48)]
+internal struct BpfMapCreateOpts
+{
+    [FieldOffset(0)] public nuint Size;
+    [FieldOffset(24)] public uint InnerMapFd;
+    [FieldOffset(28)] public uint MapFlags;
+}

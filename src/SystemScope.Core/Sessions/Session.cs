@@ -299,6 +299,9 @@ public sealed class Session : IDisposable, IEventSink<ProcessLifecycle>
 
     internal void MarkRunning()
     {
+        // The grace period counts from when the creator gets its answer: loading the sources can take
+        // longer than the grace (the verifier on a busy machine), and must not expire the session unseen.
+        Touch();
         _loop.Start();
         lock (_gate)
         {

@@ -106,6 +106,7 @@ internal sealed class CpuSource : ISource
             };
             counters.AddRange(KernelCounters.Report(kernel, CpuProfileSchema.Object.Name));
             counters.AddRange(KernelCounters.Cost(cost, _shared?.StatsProblem));
+            counters.AddRange(_shared?.Unwind?.Report() ?? []);
             return counters;
         }
     }
@@ -229,7 +230,8 @@ internal sealed class CpuSource : ISource
         _shared = SharedKernelMaps.For(_context);
         _object = KitObject.Load(CpuProfileSchema.Object, _shared, setup =>
         {
-            setup.Set(KitSchema.MaxStackDepth, _options.MaxStackDepth);
+            StackOptions.Apply(setup, _context.Options);
+            setup.Set(KitSchema.MaxStackDepth, Math.Min(_options.MaxStackDepth, (uint)_context.Options.Get(StackOptions.StackDepth)));
             setup.Set(CpuProfileSchema.IncludeIdle, _options.IncludeIdle ? 1u : 0u);
             setup.Set(CpuProfileSchema.StreamTicks, _context.Options.Get(CpuSourceProvider.Timeline));
             setup.Set(CpuProfileSchema.TickCapPerCpu, (uint)_context.Options.Get(CpuSourceProvider.TimelineCap));
@@ -246,7 +248,7 @@ internal sealed class CpuSource : ISource
         _channel = ProcessChannel.Of(_context);
         _loop = new WindowLoop("systemscope cpu source", _context.Sink, window, _options.FirstWindow, _options.PollInterval, CollectWindow, CollectFinal, Release);
         _perf = PerfEventSet.CpuClock(_object.Program(CpuProfileSchema.Sample), FrequencyHz, enabled: !_paused);
-        Mechanisms = [SampleMechanism];
+        Mechanisms = [SampleMechanism, StackOptions.Mechanism(_context.Options, _shared)];
         _loop.Start();
     }
 

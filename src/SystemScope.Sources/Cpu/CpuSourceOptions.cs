@@ -1,3 +1,5 @@
+using SystemScope.Sources.Kit;
+
 namespace SystemScope.Sources.Cpu;
 
 /// <summary>
@@ -12,8 +14,8 @@ internal sealed record CpuSourceOptions
     /// <summary>Distinct stacks per slot; null sizes it like the counts.</summary>
     public uint? StacksMaxEntries { get; init; }
 
-    /// <summary>Frames captured per stack (the kernel's limit is 127).</summary>
-    public uint MaxStackDepth { get; init; } = 127;
+    /// <summary>Frames captured per user stack (kit/abi.h SS_MAX_STACK_DEPTH; the kernel's own walker stops at 127).</summary>
+    public uint MaxStackDepth { get; init; } = StackRecord.MaxDepth;
 
     /// <summary>Keep samples of the idle task (pid 0).</summary>
     public bool IncludeIdle { get; init; }
@@ -57,9 +59,9 @@ internal sealed record CpuSourceOptions
             throw new ArgumentException("cpu source: stacks table size must be at least 1");
         }
 
-        if (MaxStackDepth is 0 or > 127)
+        if (MaxStackDepth is 0 or > StackRecord.MaxDepth)
         {
-            throw new ArgumentException($"cpu source: stack depth {MaxStackDepth} is out of range: use 1 to 127 frames");
+            throw new ArgumentException($"cpu source: stack depth {MaxStackDepth} is out of range: use 1 to {StackRecord.MaxDepth} frames");
         }
 
         if (PollInterval <= TimeSpan.Zero || SettleDelay < TimeSpan.Zero || FirstWindow <= TimeSpan.Zero)

@@ -25,7 +25,7 @@ public sealed class CpuSourceProvider : ISourceProvider
         Layer.Cpu,
         "Samples every CPU with the cpu-clock perf event, with user and kernel stacks, counted in the kernel and collected once per window.")
     {
-        Options = [Frequency, Timeline, TimelineCap],
+        Options = [Frequency, Timeline, TimelineCap, .. StackOptions.All],
     };
 
     private readonly CpuSourceOptions _options;

@@ -107,7 +107,7 @@ internal struct StackFrames
 [StructLayout(LayoutKind.Sequential)]
 internal struct StackRecord
 {
-    public const int MaxDepth = 127;
+    public const int MaxDepth = 240;
 
     public uint Length;
     public uint Pad;

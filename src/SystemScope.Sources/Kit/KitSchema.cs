@@ -39,7 +39,7 @@ internal static class KitSchema
     public static readonly IReadOnlyList<MapRef> OptionalMaps = [ActiveSlot, StackReserve];
 
     /// <summary>Records the kit defines, checked where an object's BTF has them.</summary>
-    public static readonly IReadOnlyList<ILayout> Records = [ProcEvent.Layout, StackRecord.Layout, FilterConfig.Layout];
+    public static readonly IReadOnlyList<ILayout> Records = [ProcEvent.Layout, StackRecord.Layout, FilterConfig.Layout, Unwind.UnwindRowRecord.Layout];
 
     /// <summary>Pending bytes before a record wakes its reader: the same for every object, so the shared ring behaves the same whoever writes.</summary>
     public const ulong DefaultWakeupThreshold = 64 * 1024;

@@ -38,6 +38,7 @@ internal abstract class KitSource : ISource
                 };
                 counters.AddRange(KernelCounters.Report(_kernel, ObjectName));
                 counters.AddRange(KernelCounters.Cost(_cost, Shared?.StatsProblem));
+                counters.AddRange(Shared?.Unwind?.Report() ?? []);
                 return counters;
             }
         }

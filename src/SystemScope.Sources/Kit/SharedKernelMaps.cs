@@ -2,6 +2,7 @@ using SystemScope.Bpf;
 using SystemScope.Core.Errors;
 using SystemScope.Core.Sessions;
 using SystemScope.Core.Sources;
+using SystemScope.Sources.Unwind;
 
 namespace SystemScope.Sources.Kit;
 
@@ -11,7 +12,8 @@ namespace SystemScope.Sources.Kit;
 /// by whichever source starts first (a session resource), from <c>session_maps.bpf.o</c>; every
 /// source's object then uses these very maps (<see cref="ReuseIn"/>) instead of creating its own.
 /// It follows the session's live filter, and keeps BPF run-time statistics on for a sample of the
-/// session's time (<see cref="SampledRunTimeStats"/>).
+/// session's time (<see cref="SampledRunTimeStats"/>). It also holds the session's use of the agent's
+/// unwinder (<see cref="UnwindTables"/>), whose maps every object that captures stacks walks with.
 /// </summary>
 internal sealed class SharedKernelMaps : IDisposable
 {
@@ -20,13 +22,19 @@ internal sealed class SharedKernelMaps : IDisposable
     private readonly KernelFilter _filter;
     private readonly IDisposable _subscription;
     private readonly SampledRunTimeStats? _stats;
+    private readonly UnwindTables? _unwind;
 
-    private SharedKernelMaps(KitObject obj, KernelFilter filter, LiveFilter live, SampledRunTimeStats? stats, string? statsProblem)
+    /// <summary>How long a session's start waits for the tables of the processes it names (libc's take tens of milliseconds).</summary>
+    private static readonly TimeSpan PreloadPatience = TimeSpan.FromSeconds(2);
+
+    private SharedKernelMaps(KitObject obj, KernelFilter filter, LiveFilter live, SampledRunTimeStats? stats, string? statsProblem, UnwindTables? unwind, string? unwindProblem)
     {
         _object = obj;
         _filter = filter;
         _stats = stats;
+        _unwind = unwind;
         StatsProblem = statsProblem;
+        UnwindProblem = unwindProblem;
         _subscription = live.Subscribe(_ => Apply(live));
     }
 
@@ -39,6 +47,12 @@ internal sealed class SharedKernelMaps : IDisposable
 
     /// <summary>Why programs' run times are not measured, or null when they are.</summary>
     public string? StatsProblem { get; }
+
+    /// <summary>Why user stacks are walked by frame pointers only, or null when the unwinder runs.</summary>
+    public string? UnwindProblem { get; }
+
+    /// <summary>The agent's unwinder, or null when it could not start (see <see cref="UnwindProblem"/>).</summary>
+    public UnwindTables? Unwind => _unwind;
 
     /// <summary>The session's maps, created on first use. Throws <see cref="BpfException"/> when they cannot be.</summary>
     public static SharedKernelMaps For(SourceContext context)
@@ -57,6 +71,8 @@ internal sealed class SharedKernelMaps : IDisposable
                 obj.ReuseMap(map.Name, _object.Map(map));
             }
         }
+
+        _unwind?.ReuseIn(obj);
     }
 
     public void Dispose()
@@ -65,12 +81,17 @@ internal sealed class SharedKernelMaps : IDisposable
         _filter.Dispose();
         _stats?.Dispose();
         _object.Dispose();
+        if (_unwind is not null)
+        {
+            UnwindTables.Release(_unwind);
+        }
     }
 
     private static SharedKernelMaps Create(SourceContext context)
     {
         var obj = KitObject.Load(KitSchema.Session, shared: null);
         KernelFilter? filter = null;
+        UnwindTables? unwind = null;
         try
         {
             filter = new KernelFilter(obj.Map(KitSchema.Filter), obj.Map(KitSchema.FilterTgids), context.AgentPid, context.IncludeAgent);
@@ -86,7 +107,18 @@ internal sealed class SharedKernelMaps : IDisposable
                 problem = ex.Message;
             }
 
-            var shared = new SharedKernelMaps(obj, filter, context.Filter, stats, problem);
+            string? unwindProblem = null;
+            try
+            {
+                unwind = UnwindTables.Acquire();
+                unwind.PreloadAndWait(context.Filter.Current.Pids, PreloadPatience);
+            }
+            catch (BpfException ex)
+            {
+                unwindProblem = ex.Message;
+            }
+
+            var shared = new SharedKernelMaps(obj, filter, context.Filter, stats, problem, unwind, unwindProblem);
 
             // A change between reading the filter above and subscribing would be lost: apply what is current now.
             shared.Apply(context.Filter);
@@ -96,6 +128,11 @@ internal sealed class SharedKernelMaps : IDisposable
         {
             filter?.Dispose();
             obj.Dispose();
+            if (unwind is not null)
+            {
+                UnwindTables.Release(unwind);
+            }
+
             throw;
         }
     }
@@ -110,6 +147,7 @@ internal sealed class SharedKernelMaps : IDisposable
             {
                 filter = live.Current;
                 _filter.Apply(filter);
+                _unwind?.Preload(filter.Pids);
             }
         }
         catch (BpfException ex)

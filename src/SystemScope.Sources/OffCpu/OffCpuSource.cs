@@ -62,6 +62,7 @@ internal sealed class OffCpuSource(SourceContext context) : KitSource
             setup.Set(OffCpuSchema.StateMask, mask);
             setup.Set(OffCpuSchema.WakerStacks, options.Get(OffCpuSourceProvider.WakerStacks));
             setup.Set(OffCpuSchema.StackReuseMax, (uint)options.Get(OffCpuSourceProvider.StackReuse));
+            StackOptions.Apply(setup, options);
         });
         _slots = new DoubleBuffer(KernelObject.Map(KitSchema.ActiveSlot), Settle);
         _stacks = new StackStore(KernelObject.Map(OffCpuSchema.Stacks), KernelObject.Map(KitSchema.StackReserve));
@@ -73,7 +74,7 @@ internal sealed class OffCpuSource(SourceContext context) : KitSource
         Reader.Add(KernelObject.Map(OffCpuSchema.Spans), _spans);
         Loop = new WindowLoop("systemscope offcpu source", _lanes[0], context.Window, FirstWindow, Poll, CollectWindow, CollectFinal, Release);
         AttachLocked();
-        Mechanisms = [.. KernelObject.Sections.Distinct(), "unwind: frame pointers"];
+        Mechanisms = [.. KernelObject.Sections.Distinct(), StackOptions.Mechanism(options, Shared)];
         Reader.Start();
         Loop.Start();
     }

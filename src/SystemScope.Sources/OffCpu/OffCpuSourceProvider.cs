@@ -37,7 +37,7 @@ public sealed class OffCpuSourceProvider : ISourceProvider
         Layer.Scheduler,
         "Time threads spend blocked, by the kernel and user stack they blocked in and by state, with who woke them and the waker's stack; aggregated in the kernel from sched_switch and sched_waking.")
     {
-        Options = [MinBlockUs, States, WakerStacks, StackReuse, TimelineMinUs, TimelineCap],
+        Options = [MinBlockUs, States, WakerStacks, StackReuse, TimelineMinUs, TimelineCap, .. StackOptions.All],
     };
 
     public SourceDescriptor Descriptor => SourceDescriptor;

@@ -1,5 +1,6 @@
 using SystemScope.Symbols.Elf;
 using SystemScope.Symbols.Support;
+using SystemScope.Symbols.Unwind;
 
 namespace SystemScope.Symbols.Binaries;
 
@@ -92,7 +93,7 @@ internal sealed class BinaryLoader(BinaryCache cache, DebugFileLocator debugFile
         {
             if (MiniDebugInfo.TryReadFunctions(elf, out functions, out var miniError) && functions.Count > 0)
             {
-                return new BinaryImage(buildId, segments, functions, MiniDebugInfo.SectionName, null);
+                return new BinaryImage(buildId, segments, WithFdeFunctions(elf, functions), MiniDebugInfo.SectionName, null);
             }
 
             // The binary still has its .dynsym: say why the rest has no names, then use that.
@@ -101,9 +102,14 @@ internal sealed class BinaryLoader(BinaryCache cache, DebugFileLocator debugFile
 
         if (ElfFunctionReader.TryRead(elf, ".dynsym", ElfSection.ShtDynsym, out functions, out _) && functions.Count > 0)
         {
-            return new BinaryImage(buildId, segments, functions, ".dynsym", null);
+            return new BinaryImage(buildId, segments, WithFdeFunctions(elf, functions), ".dynsym", null);
         }
 
-        return new BinaryImage(buildId, segments, FunctionTable.Empty, "none", null);
+        return new BinaryImage(buildId, segments, WithFdeFunctions(elf, FunctionTable.Empty), "none", null);
     }
+
+    // Stripped code: each FDE that no symbol covers is one function, named by its start address, so
+    // that its samples group per function rather than per address.
+    internal static FunctionTable WithFdeFunctions(ElfFile elf, FunctionTable functions) =>
+        functions.WithUnnamedRanges(UnwindTableBuilder.ReadFunctionRanges(elf));
 }

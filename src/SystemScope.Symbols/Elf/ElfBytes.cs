@@ -18,9 +18,12 @@ internal sealed class FileElfBytes(SafeFileHandle handle) : ElfBytes
 {
     public override long Length { get; } = RandomAccess.GetLength(handle);
 
-    public override bool TryRead(ulong offset, Span<byte> buffer)
+    public override bool TryRead(ulong offset, Span<byte> buffer) => TryRead(handle, Length, offset, buffer);
+
+    /// <summary>Reads exactly <paramref name="buffer"/>.Length bytes at <paramref name="offset"/> of a file <paramref name="length"/> bytes long.</summary>
+    public static bool TryRead(SafeFileHandle handle, long length, ulong offset, Span<byte> buffer)
     {
-        if (!Covers(offset, buffer.Length))
+        if (offset > (ulong)length || (ulong)buffer.Length > (ulong)length - offset)
         {
             return false;
         }

@@ -88,6 +88,9 @@ internal sealed class ElfFile
     /// <summary>Reads exactly <paramref name="buffer"/>.Length bytes at <paramref name="offset"/>, false when the file is shorter.</summary>
     public bool TryRead(ulong offset, Span<byte> buffer) => Bytes.TryRead(offset, buffer);
 
+    /// <summary>Reads exactly <paramref name="buffer"/>.Length bytes at <paramref name="offset"/> of an open file, false when it is shorter.</summary>
+    public static bool TryRead(SafeFileHandle handle, long length, ulong offset, Span<byte> buffer) => FileElfBytes.TryRead(handle, length, offset, buffer);
+
     public ElfSection? FindSection(string name, uint type)
     {
         foreach (var section in Sections)

@@ -11,9 +11,11 @@ internal readonly record struct ElfHeader(
     ulong SectionHeaderOffset,
     ushort SectionHeaderSize,
     ushort SectionHeaderCount,
-    ushort SectionNameIndex)
+    ushort SectionNameIndex,
+    ushort Machine = 0)
 {
     public const int Size = 64;
+    public const ushort MachineX86_64 = 62;
 
     /// <summary>Reads a little-endian ELF64 header; <paramref name="error"/> says what is wrong otherwise.</summary>
     public static bool TryParse(ReadOnlySpan<byte> data, out ElfHeader header, out string? error)
@@ -45,7 +47,8 @@ internal readonly record struct ElfHeader(
             SectionHeaderOffset: BinaryPrimitives.ReadUInt64LittleEndian(data[40..]),
             SectionHeaderSize: BinaryPrimitives.ReadUInt16LittleEndian(data[58..]),
             SectionHeaderCount: BinaryPrimitives.ReadUInt16LittleEndian(data[60..]),
-            SectionNameIndex: BinaryPrimitives.ReadUInt16LittleEndian(data[62..]));
+            SectionNameIndex: BinaryPrimitives.ReadUInt16LittleEndian(data[62..]),
+            Machine: BinaryPrimitives.ReadUInt16LittleEndian(data[18..]));
         error = null;
         return true;
     }
@@ -69,7 +72,7 @@ internal readonly record struct ElfProgramHeader(uint Type, uint Flags, ulong Of
 }
 
 /// <summary>An ELF64 section header, with its name resolved.</summary>
-internal readonly record struct ElfSection(string Name, uint Type, ulong Address, ulong Offset, ulong Size, uint Link, ulong EntrySize)
+internal readonly record struct ElfSection(string Name, uint Type, ulong Address, ulong Offset, ulong Size, uint Link, ulong EntrySize, ulong Flags = 0)
 {
     public const int HeaderSize = 64;
     public const uint ShtSymtab = 2;
@@ -77,6 +80,7 @@ internal readonly record struct ElfSection(string Name, uint Type, ulong Address
     public const uint ShtNote = 7;
     public const uint ShtNobits = 8;
     public const uint ShtDynsym = 11;
+    public const ulong ShfCompressed = 0x800;
 
     public static (uint NameOffset, ElfSection Section) Parse(ReadOnlySpan<byte> data) => (
         BinaryPrimitives.ReadUInt32LittleEndian(data),
@@ -87,5 +91,6 @@ internal readonly record struct ElfSection(string Name, uint Type, ulong Address
             Offset: BinaryPrimitives.ReadUInt64LittleEndian(data[24..]),
             Size: BinaryPrimitives.ReadUInt64LittleEndian(data[32..]),
             Link: BinaryPrimitives.ReadUInt32LittleEndian(data[40..]),
-            EntrySize: BinaryPrimitives.ReadUInt64LittleEndian(data[56..])));
+            EntrySize: BinaryPrimitives.ReadUInt64LittleEndian(data[56..]),
+            Flags: BinaryPrimitives.ReadUInt64LittleEndian(data[8..])));
 }

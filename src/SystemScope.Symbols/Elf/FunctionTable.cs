@@ -56,6 +56,53 @@ internal sealed class FunctionTable
         return Encoding.UTF8.GetString(end < 0 ? rest : rest[..end]);
     }
 
+    /// <summary>
+    /// This table plus one function per range that no function here covers, named
+    /// <c>fn_HEXSTART</c> (ranges from a stripped binary's FDEs: one name per function instead of
+    /// one per address). A range is cut where a function of this table starts inside it.
+    /// </summary>
+    /// <param name="ranges">Sorted, disjoint address ranges.</param>
+    public FunctionTable WithUnnamedRanges((ulong Start, ulong End)[] ranges)
+    {
+        var added = new List<(ulong Start, ulong End)>();
+        foreach (var (start, end) in ranges)
+        {
+            if (Find(start) >= 0)
+            {
+                continue;
+            }
+
+            var next = UpperBound(_starts, start);
+            added.Add((start, next < _starts.Length ? Math.Min(end, _starts[next]) : end));
+        }
+
+        if (added.Count == 0)
+        {
+            return this;
+        }
+
+        var count = _starts.Length + added.Count;
+        var (starts, ends, offsets) = (new ulong[count], new ulong[count], new int[count]);
+        var names = new List<byte>(_names.Length + (added.Count * 12));
+        names.AddRange(_names);
+        for (int i = 0, mine = 0, extra = 0; i < count; i++)
+        {
+            if (extra < added.Count && (mine == _starts.Length || added[extra].Start < _starts[mine]))
+            {
+                (starts[i], ends[i], offsets[i]) = (added[extra].Start, added[extra].End, names.Count);
+                names.AddRange(Encoding.UTF8.GetBytes($"fn_{added[extra].Start:x}\0"));
+                extra++;
+            }
+            else
+            {
+                (starts[i], ends[i], offsets[i]) = (_starts[mine], _ends[mine], _nameOffsets[mine]);
+                mine++;
+            }
+        }
+
+        return new FunctionTable(starts, ends, offsets, [.. names]);
+    }
+
     /// <summary>The number of elements of <paramref name="sorted"/> that are ≤ <paramref name="value"/>.</summary>
     public static int UpperBound(ulong[] sorted, ulong value)
     {

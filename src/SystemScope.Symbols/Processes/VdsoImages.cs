@@ -6,9 +6,10 @@ namespace SystemScope.Symbols.Processes;
 
 /// <summary>
 /// The vDSO the kernel maps into every process (<c>[vdso]</c>), parsed like a shared library so that
-/// its functions (<c>__vdso_clock_gettime</c> …) are named. Every 64-bit process of one kernel maps the
-/// same image, so it is read once, from this process's own mapping; a process whose mapping differs
-/// (a 32-bit one) has its own image read from its memory while it runs.
+/// its functions (<c>__vdso_clock_gettime</c> …, and by their FDEs the helpers they call) are named.
+/// Every 64-bit process of one kernel maps the same image, so it is read once, from this process's
+/// own mapping; a process whose mapping differs (a 32-bit one) has its own image read from its
+/// memory while it runs.
 /// </summary>
 internal sealed class VdsoImages(string procRoot, FailureLog failures)
 {
@@ -142,6 +143,7 @@ internal sealed class VdsoImages(string procRoot, FailureLog failures)
             return null;
         }
 
-        return new BinaryImage(elf.ReadBuildId(), segments, functions, Module, null);
+        // The static helpers the exported time functions call have FDEs but no symbols: fn_HEXSTART.
+        return new BinaryImage(elf.ReadBuildId(), segments, BinaryLoader.WithFdeFunctions(elf, functions), Module, null);
     }
 }

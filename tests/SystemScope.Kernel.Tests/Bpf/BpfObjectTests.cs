@@ -16,14 +16,14 @@ public sealed class BpfObjectTests
         using var obj = CpuProfile.Open();
 
         // Reading the compiled defaults back through the DATASEC offsets proves the offsets.
-        Assert.Equal(127u, obj.GetConstant<uint>("ss_max_stack_depth"));
+        Assert.Equal(240u, obj.GetConstant<uint>("ss_max_stack_depth"));
         Assert.Equal(64UL * 1024, obj.GetConstant<ulong>("ss_wakeup_threshold"));
 
         obj.SetConstant("ss_max_stack_depth", 33u);
         obj.SetConstant("ss_wakeup_threshold", 12345UL);
         Assert.Equal(33u, obj.GetConstant<uint>("ss_max_stack_depth"));
         Assert.Equal(12345UL, obj.GetConstant<ulong>("ss_wakeup_threshold"));
-        Assert.Equal(["include_idle", "ss_max_stack_depth", "ss_wakeup_threshold", "stream_ticks", "tick_cap_per_cpu"], obj.ConstantNames.Order(StringComparer.Ordinal));
+        Assert.Equal(["include_idle", "ss_max_stack_depth", "ss_unwind_mode", "ss_wakeup_threshold", "stream_ticks", "tick_cap_per_cpu"], obj.ConstantNames.Order(StringComparer.Ordinal));
         Assert.Equal(1000u, obj.GetConstant<uint>("tick_cap_per_cpu"));
     }
 

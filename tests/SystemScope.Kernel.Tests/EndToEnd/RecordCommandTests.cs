@@ -192,6 +192,9 @@ public sealed class RecordCommandTests
         try
         {
             using var record = AgentBinary.StartBackground("record", "cpu", "--pid", workload.Pid.ToString(), "--frequency", "199", "-o", output);
+
+            // Three seconds of recording, counted from when it says it records (loading takes a while on a busy machine).
+            record.WaitForStderr("Recording cpu", Patience);
             Thread.Sleep(TimeSpan.FromSeconds(3));
             Assert.False(record.HasExited, $"record stopped by itself: {record.Stderr}");
 

@@ -36,6 +36,25 @@ public static class Workloads
             return output;
         })).Value;
 
+    /// <summary>
+    /// Compiles tests/workloads/NAME.c as distributions build their binaries: -O2 without frame
+    /// pointers (RBP is an ordinary register), only .eh_frame to unwind with. <paramref name="shared"/>: a
+    /// shared library (NAME.so). Returns the path.
+    /// </summary>
+    public static string BuildWithoutFramePointers(string name, bool shared = false) =>
+        Built.GetOrAdd(name + (shared ? ".so" : " -fomit-frame-pointer"), _ => new Lazy<string>(() =>
+        {
+            var output = Path.Combine(OutputDirectory.Value, shared ? name + ".so" : name + "-nofp");
+            List<string> args = ["-O2", "-fomit-frame-pointer", "-Wall", "-Werror", "-o", output, Path.Combine(RepoPaths.Workloads, name + ".c")];
+            args.AddRange(shared ? ["-shared", "-fPIC"] : ["-ldl", "-lpthread"]);
+            Run("gcc", args);
+            return output;
+        })).Value;
+
+    /// <summary>Starts a workload built by <see cref="BuildWithoutFramePointers"/>.</summary>
+    public static WorkloadProcess StartWithoutFramePointers(string name, params string[] args) =>
+        WorkloadProcess.Start(BuildWithoutFramePointers(name), args, readInfoLine: true);
+
     /// <summary>Compiles tests/workloads/NAME.bpf.c like the Makefile compiles bpf/; returns the object's path.</summary>
     public static string BuildBpf(string name) =>
         Built.GetOrAdd(name + ".bpf.o", _ => new Lazy<string>(() =>

@@ -51,32 +51,32 @@ public sealed class SchedulerLayerTests
     {
         using var workload = Workloads.Start("work_sleep", "30", "libc");
         using var agent = AgentServerProcess.Start();
-        var id = await Start(agent, $$"""{"sources":["offcpu"],"pid":{{workload.Pid}},"detached":true}""");
+        var tables = await Start(agent, $$"""{"sources":["offcpu"],"pid":{{workload.Pid}},"detached":true}""");
+        var framePointers = await Start(agent, $$$"""{"sources":[{"id":"offcpu","options":{"unwindTables":false}}],"pid":{{{workload.Pid}}},"detached":true}""");
         await Task.Delay(TimeSpan.FromSeconds(6));
 
+        // The thread is off-CPU ~80% of the time whatever the unwinder; Debian's glibc keeps no frame
+        // pointer, so a frame-pointer walk from clock_nanosleep returns to nap's caller and loses nap.
+        var (underNap, underMain) = await Shares(agent, tables);
+        Assert.InRange(underNap, 0.70, 0.85);
+        Assert.InRange(underMain, 0.70, 0.85);
+        Assert.Contains(Source(await agent.GetJson($"/api/sessions/{tables}"), "offcpu").GetProperty("mechanisms").EnumerateArray(), m => m.GetString()!.StartsWith("unwind: .eh_frame", StringComparison.Ordinal));
+
+        (underNap, underMain) = await Shares(agent, framePointers);
+        Assert.True(underNap < 0.05, $"nap is not expected on frame-pointer stacks through glibc, found {underNap:P0}");
+        Assert.InRange(underMain, 0.70, 0.85);
+    }
+
+    /// <summary>The shares of wall time under nap and under main in the interior of the session's off-CPU graph.</summary>
+    private static async Task<(double Nap, double Main)> Shares(AgentServerProcess agent, string id)
+    {
         var (t0, t1) = await Interior(agent, id, "offcpu.flamegraph");
         var offcpu = await agent.GetJson($"/api/sessions/{id}/models/offcpu.flamegraph?t0={t0}&t1={t1}");
         var range = offcpu.GetProperty("range");
         var covered = (range.GetProperty("t1").GetInt64() - range.GetProperty("t0").GetInt64()) / 1000.0;
-        var total = offcpu.GetProperty("totalSamples").GetInt64() / covered;
-        var underNap = Graph.Under(offcpu, "nap") / covered;
-
-        // The thread is off-CPU ~80% of the time whatever the unwinder.
-        Assert.InRange(total, 0.75, 0.85);
-        var unwinder = Source(await agent.GetJson($"/api/sessions/{id}"), "offcpu").GetProperty("mechanisms").EnumerateArray()
-            .Select(m => m.GetString()!).FirstOrDefault(m => m.StartsWith("unwind:", StringComparison.Ordinal)) ?? "unwind: frame pointers";
-        if (unwinder.Contains("frame pointers", StringComparison.Ordinal))
-        {
-            // Debian's glibc keeps no frame pointer: a frame-pointer walk from clock_nanosleep returns
-            // to nap's caller, so nap itself is missing (issue "Stacks as good as perf --call-graph
-            // dwarf"). When that unwinder lands, the assertion below runs instead.
-            Assert.True(underNap < 0.05, $"nap is not expected on frame-pointer stacks through glibc, found {underNap:P0}");
-            Assert.InRange(Graph.Under(offcpu, "main") / covered, 0.75, 0.85);
-        }
-        else
-        {
-            Assert.InRange(underNap, 0.75, 0.85);
-        }
+        // Two sessions on a busy machine slow the work part a little: the lower bound has room for it.
+        Assert.InRange(offcpu.GetProperty("totalSamples").GetInt64() / covered, 0.70, 0.85);
+        return (Graph.Under(offcpu, "nap") / covered, Graph.Under(offcpu, "main") / covered);
     }
 
     [AgentFact]

@@ -10,7 +10,7 @@ namespace SystemScope.Core.Analyses.Stacks;
 /// </summary>
 public sealed class StackBuilder(IStackSymbolizer symbolizer)
 {
-    /// <summary>The kernel unwinds at most 127 frames per stack; anything longer is clamped at the leaf end.</summary>
+    /// <summary>Stacks are captured at most 240 frames deep; anything longer is clamped at the leaf end.</summary>
     public const int MaxFramesPerStack = 256;
 
     private const int MaxExtraFrames = 4;
