@@ -41,7 +41,7 @@ public sealed class MiniDebugInfoTests(NativeBinaries binaries)
 
         // The static function has no name left but its FDE's start (its ELF address, through work_alpha's).
         var start = a["work_beta"] - a["work_alpha"] + NativeBinaries.NmFunctions(binaries.MiniDebugCorrupt, dynamic: true)["work_alpha"];
-        AssertFrame(Frames.User(symbolizer, program.Pid, a["work_beta"] + 4)[0], $"fn_{start:x}", "minidebug-corrupt", FrameKind.Native);
+        AssertFrame(Frames.User(symbolizer, program.Pid, a["work_beta"] + 4)[0], $"minidebug-corrupt!fn_{start:x}", "minidebug-corrupt", FrameKind.Native);
         var failure = Assert.Single(symbolizer.Diagnostics.RecentFailures, f => f.What == "minidebuginfo");
         Assert.Contains("not valid xz data", failure.Message, StringComparison.Ordinal);
     }

@@ -82,8 +82,8 @@ public sealed class NativeSymbolizationTests(NativeBinaries binaries)
         // (its own start, which nm -D gives through work_alpha), the same name for all its addresses.
         var elfAlpha = NativeBinaries.NmFunctions(binaries.Stripped, dynamic: true)["work_alpha"];
         var expected = a["work_beta"] - a["work_alpha"] + elfAlpha;
-        AssertFrame(Frames.User(symbolizer, program.Pid, a["work_beta"] + 1)[0], $"fn_{expected:x}", "stripped", FrameKind.Native);
-        AssertFrame(Frames.User(symbolizer, program.Pid, a["work_beta"] + 9)[0], $"fn_{expected:x}", "stripped", FrameKind.Native);
+        AssertFrame(Frames.User(symbolizer, program.Pid, a["work_beta"] + 1)[0], $"stripped!fn_{expected:x}", "stripped", FrameKind.Native);
+        AssertFrame(Frames.User(symbolizer, program.Pid, a["work_beta"] + 9)[0], $"stripped!fn_{expected:x}", "stripped", FrameKind.Native);
     }
 
     [Fact]
@@ -105,7 +105,7 @@ public sealed class NativeSymbolizationTests(NativeBinaries binaries)
 
         var frame = Frames.User(symbolizer, program.Pid, program.Addresses["work_beta"] + 4)[0];
         Assert.Equal(FrameKind.Native, frame.Kind);
-        Assert.StartsWith("fn_", frame.Name, StringComparison.Ordinal);
+        Assert.StartsWith(frame.Module + "!fn_", frame.Name, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public sealed class VdsoTests(NativeBinaries binaries, ITestOutputHelper output)
             if (holding.Count == 0)
             {
                 var fde = Assert.Single(fdes, f => ip - start >= f.Start && ip - start < f.End);
-                Assert.Equal(($"fn_{fde.Start:x}", FrameKind.Native, "[vdso]"), (frame.Name, frame.Kind, frame.Module));
+                Assert.Equal(($"[vdso]!fn_{fde.Start:x}", FrameKind.Native, "[vdso]"), (frame.Name, frame.Kind, frame.Module));
                 unnamed++;
                 continue;
             }

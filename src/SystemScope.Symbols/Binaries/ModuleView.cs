@@ -39,9 +39,13 @@ internal sealed class ModuleView
     }
 
     // Demangled here, once per function that a frame resolves to: most of a binary's symbols are never hit.
+    // A function known only by its range reads module!fn_START: fn_4a80 alone would merge with other modules'.
     private Symbol Create(int index)
     {
-        var symbol = Demangler.ToSymbol(Image.Functions.NameOf(index), Module, FrameKind.Native);
+        var functions = Image.Functions;
+        var symbol = functions.IsUnnamed(index)
+            ? new Symbol($"{Module}!{functions.NameOf(index)}", Module, FrameKind.Native)
+            : Demangler.ToSymbol(functions.NameOf(index), Module, FrameKind.Native);
         return Interlocked.CompareExchange(ref _symbols[index], symbol, null) ?? symbol;
     }
 }

@@ -15,13 +15,15 @@ internal sealed class FunctionTable
     private readonly ulong[] _ends;
     private readonly int[] _nameOffsets;
     private readonly byte[] _names;
+    private readonly bool[]? _unnamed;
 
-    public FunctionTable(ulong[] starts, ulong[] ends, int[] nameOffsets, byte[] names)
+    public FunctionTable(ulong[] starts, ulong[] ends, int[] nameOffsets, byte[] names, bool[]? unnamed = null)
     {
         _starts = starts;
         _ends = ends;
         _nameOffsets = nameOffsets;
         _names = names;
+        _unnamed = unnamed;
     }
 
     public static FunctionTable Empty { get; } = new([], [], [], []);
@@ -48,6 +50,9 @@ internal sealed class FunctionTable
 
         return -1;
     }
+
+    /// <summary>Whether the function has no symbol, only a range (<see cref="WithUnnamedRanges"/>): its name means something only with its module's.</summary>
+    public bool IsUnnamed(int index) => _unnamed is { } unnamed && unnamed[index];
 
     public string NameOf(int index)
     {
@@ -82,25 +87,25 @@ internal sealed class FunctionTable
         }
 
         var count = _starts.Length + added.Count;
-        var (starts, ends, offsets) = (new ulong[count], new ulong[count], new int[count]);
+        var (starts, ends, offsets, unnamed) = (new ulong[count], new ulong[count], new int[count], new bool[count]);
         var names = new List<byte>(_names.Length + (added.Count * 12));
         names.AddRange(_names);
         for (int i = 0, mine = 0, extra = 0; i < count; i++)
         {
             if (extra < added.Count && (mine == _starts.Length || added[extra].Start < _starts[mine]))
             {
-                (starts[i], ends[i], offsets[i]) = (added[extra].Start, added[extra].End, names.Count);
+                (starts[i], ends[i], offsets[i], unnamed[i]) = (added[extra].Start, added[extra].End, names.Count, true);
                 names.AddRange(Encoding.UTF8.GetBytes($"fn_{added[extra].Start:x}\0"));
                 extra++;
             }
             else
             {
-                (starts[i], ends[i], offsets[i]) = (_starts[mine], _ends[mine], _nameOffsets[mine]);
+                (starts[i], ends[i], offsets[i], unnamed[i]) = (_starts[mine], _ends[mine], _nameOffsets[mine], IsUnnamed(mine));
                 mine++;
             }
         }
 
-        return new FunctionTable(starts, ends, offsets, [.. names]);
+        return new FunctionTable(starts, ends, offsets, [.. names], unnamed);
     }
 
     /// <summary>The number of elements of <paramref name="sorted"/> that are ≤ <paramref name="value"/>.</summary>

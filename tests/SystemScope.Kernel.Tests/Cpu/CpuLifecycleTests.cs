@@ -24,7 +24,7 @@ public sealed class CpuLifecycleTests
             ProcessFilter.ForPid(shell.Pid),
             process: ProcessSourceOptions.Default with { ForceRawTracepoints = rawTracepoints });
         var mechanism = rawTracepoints ? "raw_tp" : "tp_btf";
-        Assert.Equal(["perf_event cpu-clock"], harness.Cpu.Mechanisms);
+        Assert.Equal(["perf_event cpu-clock", "unwind: .eh_frame tables in BPF, frame pointers where a file has none"], harness.Cpu.Mechanisms);
         Assert.Equal(
             [$"{mechanism}/sched_process_exec", $"{mechanism}/sched_process_exit", $"{mechanism}/sched_process_fork", $"{mechanism}/task_rename"],
             harness.Process.Mechanisms.Order(StringComparer.Ordinal));
