@@ -183,6 +183,7 @@ done
 # --- 7. user stacks: what walking them costs, and how complete they are against perf ----------------
 if [[ ${SKIP_STACKS:-0} != 1 ]]; then
   BIN=$BIN ROUNDS=$ROUNDS OVERHEAD_MB=$OVERHEAD_MB REPORT=$REPORT RESULTS=$RESULTS bench/unwind-overhead.sh
+  BIN=$BIN ROUNDS=$ROUNDS REPORT=$REPORT RESULTS=$RESULTS bench/unwind-cost.sh
   BIN=$BIN DURATION=$STACK_SECONDS REPORT=$REPORT RESULTS=$RESULTS bench/stack-quality.sh
 fi
 
