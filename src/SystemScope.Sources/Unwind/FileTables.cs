@@ -7,8 +7,6 @@ using SystemScope.Symbols.Unwind;
 
 namespace SystemScope.Sources.Unwind;
 
-/// <summary>A file as the kernel identifies it, plus what changes when it is rewritten in place.</summary>
-internal readonly record struct FileIdentity(uint Device, ulong Inode, long Size, long ModifiedTicks);
 
 /// <summary>One file's loaded table: its id in ss_unwind_tables, and how its addresses map to ELF addresses.</summary>
 internal sealed class FileTable(ulong id, BpfArray? rows, ElfProgramHeader[] segments, int rowCount, string? problem)
@@ -49,14 +47,15 @@ internal sealed class FileTable(ulong id, BpfArray? rows, ElfProgramHeader[] seg
 }
 
 /// <summary>
-/// The tables of every file the unwinder has met, by file identity, loaded into ss_unwind_tables once
-/// and shared by every process that maps the file. Bounded by a byte budget: past it, the tables
+/// The tables of every file the unwinder has met, loaded into ss_unwind_tables once and shared by
+/// every process that maps the file: by build id (the same library in two containers is one table),
+/// else by device, inode, size and modification time. Bounded by a byte budget: past it, the tables
 /// used least recently leave the kernel (their frames fall back to frame pointers until a process
 /// that maps them is loaded again). Not thread-safe: the unwinder's worker owns it.
 /// </summary>
 internal sealed class FileTables(BpfMap tables, long budgetBytes) : IDisposable
 {
-    private readonly Dictionary<FileIdentity, FileTable> _files = [];
+    private readonly Dictionary<string, FileTable> _files = new(StringComparer.Ordinal);
     private ulong _nextId;
 
     public long Bytes { get; private set; }
@@ -67,7 +66,8 @@ internal sealed class FileTables(BpfMap tables, long budgetBytes) : IDisposable
 
     public long Built { get; private set; }
 
-    public long Failed { get; private set; }
+    /// <summary>Files walked by frame pointers: not ELF, no usable CFI, a Go binary, a kernel refusal.</summary>
+    public long WithoutTable { get; private set; }
 
     public long Evicted { get; private set; }
 
@@ -75,16 +75,30 @@ internal sealed class FileTables(BpfMap tables, long budgetBytes) : IDisposable
 
     public long SectionBytes { get; private set; }
 
-    /// <summary>The table of the file open as <paramref name="file"/> (through a /proc/PID/map_files link), built on first use.</summary>
-    public FileTable GetOrBuild(FileIdentity identity, SafeFileHandle file)
+    /// <summary>The table of the file open as <paramref name="file"/> (through a /proc/PID/map_files link, device and inode from the maps line), built on first use.</summary>
+    public FileTable GetOrBuild(SafeFileHandle file, uint device, ulong inode)
     {
+        var elf = ElfFile.TryOpen(file, out var opened, out var elfError) ? opened : null;
+        var identity = elf?.ReadBuildId() is { } buildId
+            ? "build-id " + buildId
+            : $"file {device}:{inode}:{RandomAccess.GetLength(file)}:{File.GetLastWriteTimeUtc(file).Ticks}";
         if (_files.TryGetValue(identity, out var known))
         {
             known.LastUsedTicks = Environment.TickCount64;
             return known;
         }
 
-        var table = Build(file);
+        FileTable table;
+        if (elf is null)
+        {
+            WithoutTable++;
+            table = new FileTable(0, null, [], 0, elfError);
+        }
+        else
+        {
+            table = Build(elf);
+        }
+
         _files[identity] = table;
         Bytes += table.Bytes;
         EvictOverBudget(table);
@@ -101,32 +115,27 @@ internal sealed class FileTables(BpfMap tables, long budgetBytes) : IDisposable
         _files.Clear();
     }
 
-    private FileTable Build(SafeFileHandle file)
+    private FileTable Build(ElfFile elf)
     {
-        if (!ElfFile.TryOpen(file, out var elf, out var elfError) || elf is null)
-        {
-            Failed++;
-            return new FileTable(0, null, [], 0, elfError);
-        }
-
         // Go keeps frame pointers and switches stacks (systemstack, mcall) where its CFI does not
         // follow; the frame-pointer walk is right for it, as it is for JIT code.
         if (elf.Sections.Any(section => section.Name == ".gopclntab"))
         {
+            WithoutTable++;
             return new FileTable(0, null, elf.Segments, 0, "a Go binary: walked by frame pointers, which Go keeps");
         }
 
         var clock = Stopwatch.StartNew();
         if (!UnwindTableBuilder.TryBuild(elf, out var unwind, out var error) || unwind.Rows.Length == 0)
         {
-            Failed++;
+            WithoutTable++;
             return new FileTable(0, null, elf.Segments, 0, error ?? "no unwind information");
         }
 
         var rows = Encode(unwind.Rows, out var encodeError);
         if (rows is null)
         {
-            Failed++;
+            WithoutTable++;
             return new FileTable(0, null, elf.Segments, 0, encodeError);
         }
 
@@ -142,7 +151,7 @@ internal sealed class FileTables(BpfMap tables, long budgetBytes) : IDisposable
         catch (BpfException ex)
         {
             array?.Dispose();
-            Failed++;
+            WithoutTable++;
             return new FileTable(0, null, elf.Segments, 0, ex.Message);
         }
 

@@ -76,7 +76,7 @@ internal sealed class ProcessMappings(string procRoot, FileTables files)
 
     private FileTable? TableOf(int pid, RawMapping mapping)
     {
-        // The link's own attributes differ per process: the file's come from the open handle.
+        // Through the handle: the link's own attributes differ per process.
         using var handle = ProcFile.TryOpen($"{procRoot}/{pid}/map_files/{mapping.Range}", out _);
         if (handle is null)
         {
@@ -85,8 +85,7 @@ internal sealed class ProcessMappings(string procRoot, FileTables files)
 
         try
         {
-            var identity = new FileIdentity(mapping.Device, mapping.Inode, RandomAccess.GetLength(handle), File.GetLastWriteTimeUtc(handle).Ticks);
-            return files.GetOrBuild(identity, handle);
+            return files.GetOrBuild(handle, mapping.Device, mapping.Inode);
         }
         catch (IOException)
         {

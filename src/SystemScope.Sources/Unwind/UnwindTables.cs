@@ -270,7 +270,7 @@ internal sealed class UnwindTables : IDisposable
         _files.Rows,
         _files.Bytes,
         _files.Built,
-        _files.Failed,
+        _files.WithoutTable,
         _files.Evicted,
         _files.BuildTime.TotalMilliseconds,
         _files.SectionBytes,

@@ -17,6 +17,12 @@ internal sealed class KernelFrameResolver
     // Addresses still uncovered after a re-read do not ask for another; past this many, any miss may.
     private const int MaxRememberedMisses = 4096;
 
+    // kallsyms lists JIT-compiled BPF programs under this module name ("[bpf]").
+    private const string BpfModule = "bpf";
+
+    // A BPF program's name is checked again after this many refresh intervals (30 s by default).
+    private const long BpfRecheckFactor = 6;
+
     private readonly string _procRoot;
     private readonly FailureLog _failures;
     private readonly UnknownFrames.Module _unknown;
@@ -62,7 +68,7 @@ internal sealed class KernelFrameResolver
             var address = addresses[i];
             var lookup = i == 0 || address == 0 ? address : address - 1;
             var index = kallsyms.Table.Find(lookup);
-            if (index < 0 && lookup >= KernelSpaceStart && TryReload(ref kallsyms, lookup))
+            if (lookup >= KernelSpaceStart && (index < 0 || IsStaleBpf(kallsyms, index)) && TryReload(ref kallsyms, lookup))
             {
                 index = kallsyms.Table.Find(lookup);
             }
@@ -70,6 +76,14 @@ internal sealed class KernelFrameResolver
             frames[i] = index < 0 ? _unknown.Get(address) : kallsyms.SymbolAt(index);
         }
     }
+
+    /// <summary>
+    /// Whether the symbol is a BPF program from a read older than <see cref="BpfRecheckFactor"/>
+    /// intervals: the kernel gives an unloaded program's address to the next one loaded, so the name
+    /// may be another program's now (a re-read is due, rarer than for a miss: it costs ~0.2 s).
+    /// </summary>
+    private bool IsStaleBpf(Kallsyms kallsyms, int index) =>
+        kallsyms.Table.ModuleOf(index) == BpfModule && kallsyms.AgeMs >= _refreshIntervalMs * BpfRecheckFactor;
 
     /// <summary>Reads kallsyms again for an uncovered address, unless the last read is too recent or already failed to cover it.</summary>
     private bool TryReload(ref Kallsyms seen, ulong address)
@@ -156,6 +170,8 @@ internal sealed class KernelFrameResolver
             var symbol = Demangler.ToSymbol(Table.NameOf(index), Table.ModuleOf(index), FrameKind.Kernel);
             return Interlocked.CompareExchange(ref _symbols[index], symbol, null) ?? symbol;
         }
+
+        public long AgeMs => Environment.TickCount64 - _loadedTicks;
 
         public bool MayReloadFor(ulong address, long intervalMs)
         {

@@ -82,6 +82,7 @@ public sealed class KitObjectTests(ITestOutputHelper output)
 
         Assert.Equal(
             ["records", "lost.records", "processes.announced", "filter.busy", "stack.user_errors", "stack.kernel_errors", "stacks.reserved",
+             "stack.user_unwound", "stack.user_no_tables", "stack.user_truncated", "stack.user_broken",
              "samples.taken", "samples.skipped", "samples.accepted", "samples.recorded", "lost.counts_full", "lost.stacks_full", "lost.other", "ticks", "ticks.capped"],
             cpu.Counters.Names);
         Assert.All(cpu.Counters.Read(), kv => Assert.Equal(0, kv.Value));
