@@ -9,6 +9,7 @@ namespace SystemScope.Symbols.Tests.Dwarf;
 public sealed class InlineBinaries : IDisposable
 {
     public const string Source = """
+        #include <stdio.h>
         #include <stdlib.h>
         #include <string.h>
 
@@ -49,6 +50,8 @@ public sealed class InlineBinaries : IDisposable
                 v[i] = (unsigned)(i * 7 + argc);
             volatile unsigned sink = 0;
             int forever = argc > 1 && strcmp(argv[1], "spin") == 0;
+            printf("inline_hot %p\nready\n", (void *)inline_hot);
+            fflush(stdout);
             do
                 sink += inline_hot(v, 64, 1000);
             while (forever);
@@ -65,7 +68,26 @@ public sealed class InlineBinaries : IDisposable
         Dwarf4 = Gcc("inline-dwarf4", "-gdwarf-4");
         Compressed = Gcc("inline-compressed", "-gdwarf-5", "-gz=zlib");
         NoDebugInfo = Gcc("inline-nodebug", "-g0");
+
+        // Stripped, its debug info only in DebugRoot/.build-id/xx/rest.debug.
+        Separated = Gcc("inline-separated", "-gdwarf-5", "-Wl,--build-id=sha1");
+        var buildId = Tool.Run("readelf", "-n", Separated).Split('\n')
+            .First(l => l.Contains("Build ID:", StringComparison.Ordinal)).Split(':')[1].Trim();
+        DebugRoot = _directory["debug-root"];
+        var debugFile = Path.Combine(DebugRoot, ".build-id", buildId[..2], buildId[2..] + ".debug");
+        Directory.CreateDirectory(Path.GetDirectoryName(debugFile)!);
+        Tool.Run("objcopy", "--only-keep-debug", Separated, debugFile);
+        Tool.Run("strip", "--strip-all", Separated);
+        UnstrippedCopy = Gcc("inline-separated-unstripped", "-gdwarf-5", "-Wl,--build-id=sha1");
     }
+
+    /// <summary>Stripped; its .debug_info is in a separate file under <see cref="DebugRoot"/>.</summary>
+    public string Separated { get; }
+
+    /// <summary>The same build as <see cref="Separated"/> before stripping: the reference for addr2line and nm.</summary>
+    public string UnstrippedCopy { get; }
+
+    public string DebugRoot { get; }
 
     public string Dwarf5 { get; }
 
