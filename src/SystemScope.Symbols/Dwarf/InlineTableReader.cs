@@ -14,22 +14,17 @@ internal sealed class InlineTableReader
     private const int MaxRanges = 8_000_000;
     private const int MaxUnits = 1_000_000;
     private const int MaxNesting = 512;
-    private const int MaxOriginHops = 8;
 
     private const ushort TagCompileUnit = 0x11;
     private const ushort TagPartialUnit = 0x3c;
     private const ushort TagInlinedSubroutine = 0x1d;
-    private const ushort AtName = 0x03;
     private const ushort AtLowPc = 0x11;
     private const ushort AtHighPc = 0x12;
-    private const ushort AtAbstractOrigin = 0x31;
-    private const ushort AtSpecification = 0x47;
+    internal const ushort AtAbstractOrigin = 0x31;
     private const ushort AtRanges = 0x55;
-    private const ushort AtLinkageName = 0x6e;
     private const ushort AtStrOffsetsBase = 0x72;
     private const ushort AtAddrBase = 0x73;
     private const ushort AtRngListsBase = 0x74;
-    private const ushort AtMipsLinkageName = 0x2007;
 
     private readonly DebugInfoSections _sections;
     private readonly DwarfAbbreviations _abbreviations;
@@ -377,13 +372,14 @@ internal sealed class InlineTableReader
         var names = new List<string>();
         var nameIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var byOrigin = new Dictionary<ulong, int>();
+        var resolver = new DwarfNames(_sections.Info, _values, _units);
         var instanceName = new int[_instanceOrigin.Count];
         for (var i = 0; i < instanceName.Length; i++)
         {
             var origin = _instanceOrigin[i];
             if (!byOrigin.TryGetValue(origin, out var index))
             {
-                var name = NameAt(origin) ?? "??";
+                var name = resolver.NameAt(origin) ?? "??";
                 if (!nameIndex.TryGetValue(name, out index))
                 {
                     index = names.Count;
@@ -398,87 +394,5 @@ internal sealed class InlineTableReader
         }
 
         return new InlineTable(_ranges, [.. _instanceParent], [.. _instanceDepth], instanceName, [.. names]);
-    }
-
-    /// <summary>
-    /// The name of the DIE at a .debug_info offset: its linkage name, else its name (binutils prefers the
-    /// linkage name too), else that of the DIE its abstract origin or specification points to.
-    /// </summary>
-    private string? NameAt(ulong offset)
-    {
-        for (var hop = 0; hop < MaxOriginHops && offset < (ulong)_sections.Info.Length; hop++)
-        {
-            var unit = UnitHolding((int)offset);
-            if (unit is null)
-            {
-                return null;
-            }
-
-            var cursor = new DwarfCursor(_sections.Info, (int)offset, unit.End);
-            if (!cursor.TryUleb(out var code) || !unit.Abbreviations.TryGetValue(code, out var abbreviation))
-            {
-                return null;
-            }
-
-            string? name = null, linkage = null;
-            var next = ulong.MaxValue;
-            foreach (var spec in abbreviation.Attributes)
-            {
-                if (!DwarfForm.TryRead(ref cursor, spec.Form, unit, spec.ImplicitConst, out var value))
-                {
-                    return linkage ?? name;
-                }
-
-                switch (spec.Name)
-                {
-                    case AtName:
-                        name = _values.String(spec.Form, value, unit);
-                        break;
-                    case AtLinkageName or AtMipsLinkageName:
-                        linkage = _values.String(spec.Form, value, unit);
-                        break;
-                    case AtAbstractOrigin or AtSpecification:
-                        if (DwarfForm.TryReference(spec.Form, value, unit, out var target))
-                        {
-                            next = target;
-                        }
-
-                        break;
-                }
-            }
-
-            if ((linkage ?? name) is { } found)
-            {
-                return found;
-            }
-
-            offset = next;
-        }
-
-        return null;
-    }
-
-    private DwarfUnit? UnitHolding(int offset)
-    {
-        int low = 0, high = _units.Count - 1;
-        while (low <= high)
-        {
-            var middle = low + ((high - low) / 2);
-            var unit = _units[middle];
-            if (offset < unit.Start)
-            {
-                high = middle - 1;
-            }
-            else if (offset >= unit.End)
-            {
-                low = middle + 1;
-            }
-            else
-            {
-                return offset >= unit.DiesStart ? unit : null;
-            }
-        }
-
-        return null;
     }
 }
