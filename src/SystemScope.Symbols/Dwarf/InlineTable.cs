@@ -38,6 +38,7 @@ internal sealed class InlineTable
         _instanceDepth = instanceDepth;
         _instanceName = instanceName;
         Names = names;
+        EstimatedBytes = (_lows.Length * 36L) + (instanceParent.Length * 12L) + names.Sum(n => 40L + (n.Length * 2L));
     }
 
     public static InlineTable Empty { get; } = new([], [], [], [], []);
@@ -47,7 +48,7 @@ internal sealed class InlineTable
 
     public int RangeCount => _lows.Length;
 
-    public long EstimatedBytes => (_lows.Length * 28L) + (_instanceParent.Length * 12L) + Names.Sum(n => 40L + (n.Length * 2L));
+    public long EstimatedBytes { get; }
 
     /// <summary>
     /// Writes the names (indices into <see cref="Names"/>) of the inlined functions holding
