@@ -46,7 +46,7 @@ public sealed class Symbolizer : IStackSymbolizer, ISessionParticipant, IDisposa
         _options = options;
         _unknown = new UnknownFrames(options.MaxUnknownFrames);
         _binaries = new BinaryCache(options.MaxBinaries, options.MaxBinaryCacheBytes);
-        var loader = new BinaryLoader(_binaries, new DebugFileLocator(options.DebugDirectories), _failures);
+        var loader = new BinaryLoader(_binaries, new DebugFileLocator(options.DebugDirectories), _failures, options.InlineFrames);
         _vdso = new VdsoImages(options.ProcRoot, _failures);
         var inspector = new ProcessInspector(options.ProcRoot, loader, _vdso, _failures);
         _processes = new ProcessTable(options.MaxProcesses, options.ExitedProcessGrace);

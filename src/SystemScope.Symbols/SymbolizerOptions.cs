@@ -54,6 +54,13 @@ public sealed record SymbolizerOptions
     /// </summary>
     public TimeSpan IdleRelease { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Name the functions inlined at each address from the binary's DWARF debug info (its own or a
+    /// separate debug file), innermost first above the function that holds them, as perf and
+    /// <c>addr2line -i</c> do. Off by default: reading .debug_info costs time and memory per binary.
+    /// </summary>
+    public bool InlineFrames { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
     public void Validate()
     {

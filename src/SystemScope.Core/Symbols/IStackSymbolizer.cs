@@ -9,9 +9,12 @@ public interface IStackSymbolizer
 {
     /// <summary>
     /// Resolves user-space addresses of process <paramref name="pid"/> (leaf first), one output per
-    /// input, and returns how many of them form the stack: a walk that ran into something that is not a
+    /// input, and returns how many frames form the stack: a walk that ran into something that is not a
     /// return address into code (0, a non-user address, a loop, data) is cut there, and only
-    /// <c>frames[..returned]</c> is filled. The leaf is always kept.
+    /// <c>frames[..returned]</c> is filled. The leaf is always kept. <paramref name="frames"/> must have
+    /// room for one frame per address; where it has more, an implementation may name the functions
+    /// inlined at an address too (innermost first, before the function holding them), so the count
+    /// can exceed the addresses kept.
     /// </summary>
     int ResolveUser(int pid, ReadOnlySpan<ulong> addresses, Span<Symbol> frames);
 

@@ -1,3 +1,4 @@
+using SystemScope.Symbols.Dwarf;
 using SystemScope.Symbols.Elf;
 
 namespace SystemScope.Symbols.Binaries;
@@ -27,17 +28,23 @@ internal sealed class BinaryImage
 
     public FunctionTable Functions { get; }
 
+    /// <summary>The functions inlined at each address; empty unless inline frames are on and the binary has debug info.</summary>
+    public InlineTable Inlines { get; private set; } = InlineTable.Empty;
+
     /// <summary>Where the functions came from: <c>.symtab</c>, <c>.dynsym</c>, a debug file path, or <c>none</c>.</summary>
     public string SymbolSource { get; }
 
     /// <summary>Why the binary could not be read, when it could not (not ELF, unreadable …).</summary>
     public string? Error { get; }
 
-    public long EstimatedBytes => Functions.EstimatedBytes + (Segments.Length * 24L) + (Volatile.Read(ref _views).Length * (Functions.Count * 8L + 64));
+    public long EstimatedBytes => Functions.EstimatedBytes + Inlines.EstimatedBytes + (Segments.Length * 24L) + (Volatile.Read(ref _views).Length * (Functions.Count * 8L + 64));
 
     public long LastUsedTicks => Volatile.Read(ref _lastUsedTicks);
 
     public static BinaryImage Failed(string error) => new(null, [], FunctionTable.Empty, "none", error);
+
+    /// <summary>Set once by the loader, before the image is cached and shared.</summary>
+    public void AttachInlines(InlineTable inlines) => Inlines = inlines;
 
     public void Touch() => Volatile.Write(ref _lastUsedTicks, Environment.TickCount64);
 

@@ -1,3 +1,4 @@
+using SystemScope.Symbols.Dwarf;
 using SystemScope.Symbols.Elf;
 using SystemScope.Symbols.Support;
 using SystemScope.Symbols.Unwind;
@@ -10,7 +11,7 @@ namespace SystemScope.Symbols.Binaries;
 /// separate debug file, else MiniDebugInfo with <c>.dynsym</c>, else <c>.dynsym</c>). Files that are not
 /// ELF are cached as such too.
 /// </summary>
-internal sealed class BinaryLoader(BinaryCache cache, DebugFileLocator debugFiles, FailureLog failures)
+internal sealed class BinaryLoader(BinaryCache cache, DebugFileLocator debugFiles, FailureLog failures, bool inlineFrames = false)
 {
     // One parse at a time: two processes of the same new binary then parse it once.
     private readonly Lock _parseGate = new();
@@ -78,6 +79,32 @@ internal sealed class BinaryLoader(BinaryCache cache, DebugFileLocator debugFile
             .Where(s => s.Type == ElfProgramHeader.PtLoad && s.FileSize > 0)
             .Select(s => new LoadSegment(s.Offset, s.FileSize, s.VirtualAddress))
             .ToArray();
+        var image = ParseFunctions(elf, buildId, segments, opened);
+        if (inlineFrames)
+        {
+            image.AttachInlines(ReadInlines(elf, buildId, opened));
+        }
+
+        return image;
+    }
+
+    // The binary's own .debug_info, else its separate debug file's; no debug info anywhere is normal.
+    private InlineTable ReadInlines(ElfFile elf, string? buildId, OpenedBinary opened)
+    {
+        string? problem;
+        var inlines = DebugInfoSections.IsPresent(elf)
+            ? InlineTableReader.Read(elf, out problem)
+            : debugFiles.ReadInlines(elf, buildId, opened.Path, opened.ProcessRoot, out problem);
+        if (problem is not null)
+        {
+            failures.Record(opened.Pid, "debuginfo", $"{opened.Path}: {problem}");
+        }
+
+        return inlines;
+    }
+
+    private BinaryImage ParseFunctions(ElfFile elf, string? buildId, LoadSegment[] segments, OpenedBinary opened)
+    {
 
         if (ElfFunctionReader.TryRead(elf, ".symtab", ElfSection.ShtSymtab, out var functions, out _) && functions.Count > 0)
         {

@@ -1,4 +1,5 @@
 using Microsoft.Win32.SafeHandles;
+using SystemScope.Symbols.Dwarf;
 using SystemScope.Symbols.Elf;
 using SystemScope.Symbols.Support;
 
@@ -14,19 +15,8 @@ internal sealed class DebugFileLocator(IReadOnlyList<string> debugDirectories)
     /// <summary>The debug file's function table, when a matching debug file with a <c>.symtab</c> exists.</summary>
     public bool TryRead(ElfFile binary, string? buildId, string binaryPath, string? processRoot, out FunctionTable functions, out string? source)
     {
-        foreach (var (path, byBuildId, crc) in Candidates(binary, buildId, binaryPath, processRoot))
+        foreach (var (path, debug) in MatchingFiles(binary, buildId, binaryPath, processRoot))
         {
-            using var handle = ProcFile.TryOpen(path, out _);
-            if (handle is null || !ElfFile.TryOpen(handle, out var debug, out _) || debug is null)
-            {
-                continue;
-            }
-
-            if (!Matches(debug, handle, buildId, byBuildId, crc))
-            {
-                continue;
-            }
-
             if (ElfFunctionReader.TryRead(debug, ".symtab", ElfSection.ShtSymtab, out functions, out _) && functions.Count > 0)
             {
                 source = path;
@@ -37,6 +27,37 @@ internal sealed class DebugFileLocator(IReadOnlyList<string> debugDirectories)
         functions = FunctionTable.Empty;
         source = null;
         return false;
+    }
+
+    /// <summary>The inline table of the first matching debug file with a .debug_info; empty when there is none.</summary>
+    public InlineTable ReadInlines(ElfFile binary, string? buildId, string binaryPath, string? processRoot, out string? problem)
+    {
+        foreach (var (path, debug) in MatchingFiles(binary, buildId, binaryPath, processRoot))
+        {
+            if (DebugInfoSections.IsPresent(debug))
+            {
+                var inlines = InlineTableReader.Read(debug, out problem);
+                problem = problem is null ? null : $"{path}: {problem}";
+                return inlines;
+            }
+        }
+
+        problem = null;
+        return InlineTable.Empty;
+    }
+
+    // Each candidate's file stays open while the caller reads it, and is closed when the loop moves on.
+    private IEnumerable<(string Path, ElfFile Debug)> MatchingFiles(ElfFile binary, string? buildId, string binaryPath, string? processRoot)
+    {
+        foreach (var (path, byBuildId, crc) in Candidates(binary, buildId, binaryPath, processRoot))
+        {
+            using var handle = ProcFile.TryOpen(path, out _);
+            if (handle is not null && ElfFile.TryOpen(handle, out var debug, out _) && debug is not null
+                && Matches(debug, handle, buildId, byBuildId, crc))
+            {
+                yield return (path, debug);
+            }
+        }
     }
 
     private static bool Matches(ElfFile debug, SafeFileHandle handle, string? buildId, bool byBuildId, uint crc)

@@ -8,6 +8,7 @@ namespace SystemScope.Symbols.Binaries;
 internal sealed class ModuleView
 {
     private readonly Symbol?[] _symbols;
+    private readonly Symbol?[] _inlineSymbols;
     private UnknownFrames.Module? _unknown;
 
     public ModuleView(BinaryImage image, string module)
@@ -15,6 +16,7 @@ internal sealed class ModuleView
         Image = image;
         Module = module;
         _symbols = new Symbol?[image.Functions.Count];
+        _inlineSymbols = new Symbol?[image.Inlines.Names.Length];
     }
 
     public BinaryImage Image { get; }
@@ -36,6 +38,35 @@ internal sealed class ModuleView
 
         _unknown ??= unknown.For(Module);
         return _unknown.Get(Image.TryToVirtual(displayOffset, out var shown) ? shown : displayOffset);
+    }
+
+    /// <summary>
+    /// Writes the functions inlined at <paramref name="lookupOffset"/> into <paramref name="frames"/>,
+    /// innermost first, and returns how many (0 without debug info or outside inlined code).
+    /// </summary>
+    public int ResolveInlined(ulong lookupOffset, Span<Symbol> frames)
+    {
+        var inlines = Image.Inlines;
+        if (inlines.RangeCount == 0 || frames.IsEmpty || !Image.TryToVirtual(lookupOffset, out var address))
+        {
+            return 0;
+        }
+
+        Span<int> chain = stackalloc int[Math.Min(frames.Length, 64)];
+        var count = inlines.Find(address, chain);
+        for (var i = 0; i < count; i++)
+        {
+            var name = chain[i];
+            frames[i] = _inlineSymbols[name] ?? CreateInlined(name);
+        }
+
+        return count;
+    }
+
+    private Symbol CreateInlined(int name)
+    {
+        var symbol = Demangler.ToSymbol(Image.Inlines.Names[name], Module, FrameKind.Native);
+        return Interlocked.CompareExchange(ref _inlineSymbols[name], symbol, null) ?? symbol;
     }
 
     // Demangled here, once per function that a frame resolves to: most of a binary's symbols are never hit.

@@ -16,7 +16,11 @@ internal sealed class UserFrameResolver(ProcessTable processes, ProcessInspector
 
     public UserStackCuts Cuts { get; } = new();
 
-    /// <summary>Fills <paramref name="frames"/> leaf first and returns how many frames the stack keeps.</summary>
+    /// <summary>
+    /// Fills <paramref name="frames"/> leaf first and returns how many frames the stack keeps. With inline
+    /// frames on, an address in inlined code adds the inlined functions (innermost first) before the
+    /// function that holds them, as far as <paramref name="frames"/> has room beyond one frame per address.
+    /// </summary>
     public int Resolve(int pid, ReadOnlySpan<ulong> addresses, Span<Symbol> frames)
     {
         // Kernel threads have no user stack: do not snapshot them for nothing.
@@ -31,6 +35,7 @@ internal sealed class UserFrameResolver(ProcessTable processes, ProcessInspector
         var mapsRefreshed = false;
         var perfMapRefreshed = false;
         state?.Touch();
+        var written = 0;
         for (var i = 0; i < kept; i++)
         {
             var address = addresses[i];
@@ -53,9 +58,20 @@ internal sealed class UserFrameResolver(ProcessTable processes, ProcessInspector
                 break;
             }
 
-            frames[i] = mapping is null
-                ? _unmapped.Get(address)
-                : ResolveIn(state!, mapping, lookup, address, ref perfMapRefreshed);
+            if (mapping is null)
+            {
+                frames[written++] = _unmapped.Get(address);
+                continue;
+            }
+
+            if (options.InlineFrames && mapping.Binary is not null && mapping.Kind is MappingKind.File or MappingKind.Special)
+            {
+                // Room is kept for one frame per address still to come, this one included.
+                var room = frames.Length - written - (kept - i);
+                written += mapping.Binary.View.ResolveInlined(mapping.FileOffset(lookup), frames.Slice(written, Math.Max(room, 0)));
+            }
+
+            frames[written++] = ResolveIn(state!, mapping, lookup, address, ref perfMapRefreshed);
         }
 
         if (kept < addresses.Length)
@@ -63,7 +79,7 @@ internal sealed class UserFrameResolver(ProcessTable processes, ProcessInspector
             Cuts.Record(reason, addresses.Length - kept);
         }
 
-        return kept;
+        return written;
     }
 
     /// <summary>The known state, or a new one with a first snapshot when the process is alive.</summary>

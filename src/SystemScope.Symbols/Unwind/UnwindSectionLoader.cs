@@ -56,21 +56,32 @@ internal static class UnwindSectionLoader
 
     private static bool TryReadBytes(ElfFile elf, ElfSection section, UnwindStatistics statistics, out byte[] bytes)
     {
+        if (!TryReadSection(elf, section, out bytes, out var problem))
+        {
+            statistics.Record(UnwindDefect.UnreadableSection, section.Name, 0, problem!);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>The contents of a section, inflated when compressed; a reason instead when it cannot be read.</summary>
+    internal static bool TryReadSection(ElfFile elf, ElfSection section, out byte[] bytes, out string? problem)
+    {
         bytes = [];
         if (section.Size > MaxSectionBytes)
         {
-            statistics.Record(UnwindDefect.UnreadableSection, section.Name, 0, $"{section.Size} bytes is more than the {MaxSectionBytes} allowed");
+            problem = $"{section.Size} bytes is more than the {MaxSectionBytes} allowed";
             return false;
         }
 
         var raw = new byte[section.Size];
         if (!elf.TryRead(section.Offset, raw))
         {
-            statistics.Record(UnwindDefect.UnreadableSection, section.Name, 0, "the section lies beyond the end of the file");
+            problem = "the section lies beyond the end of the file";
             return false;
         }
 
-        string? problem;
         if ((section.Flags & ElfSection.ShfCompressed) != 0)
         {
             (bytes, problem) = Inflate(raw);
@@ -84,13 +95,7 @@ internal static class UnwindSectionLoader
             (bytes, problem) = (raw, null);
         }
 
-        if (problem is not null)
-        {
-            statistics.Record(UnwindDefect.UnreadableSection, section.Name, 0, problem);
-            return false;
-        }
-
-        return true;
+        return problem is null;
     }
 
     /// <summary>SHF_COMPRESSED: an Elf64_Chdr (type, reserved, size, alignment), then the zlib stream.</summary>

@@ -70,7 +70,7 @@ internal static class RecordCommand
             var plan = RecordPlan.Create(sourceList, arguments, sourceOptions);
             var length = arguments.Length(MaxDuration);
             using var output = OpenOutput(arguments.Output);
-            using var agent = Agent.Create();
+            using var agent = Agent.Create(arguments.InlineFrames);
             var session = agent.Sessions.Start(plan.Spec);
             var models = plan.ChooseModels(session.Models, out var notPrinted);
             Console.Error.WriteLine(

@@ -33,7 +33,12 @@ internal sealed class RecordOptions
 
     public Option<bool> IncludeAgent { get; } = new("--include-agent") { Description = "Also observe SystemScope itself (left out by default)" };
 
-    public IEnumerable<Option> All => [Pid, Comm, Cgroup, Duration, Format, Output, Model, Window, IncludeAgent];
+    public Option<bool> Inline { get; } = new("--inline") { Description = InlineDescription };
+
+    public IEnumerable<Option> All => [Pid, Comm, Cgroup, Duration, Format, Output, Model, Window, IncludeAgent, Inline];
+
+    /// <summary>Shared with <c>serve --inline</c>.</summary>
+    public const string InlineDescription = "Show functions the compiler inlined as frames of their own (read from DWARF debug info: the binary's or its separate debug file; off by default, it costs time and memory per binary)";
 
     public RecordOptions()
     {
@@ -70,7 +75,8 @@ internal sealed class RecordOptions
         result.GetValue(Output),
         result.GetValue(Model),
         result.GetValue(Window),
-        result.GetValue(IncludeAgent));
+        result.GetValue(IncludeAgent),
+        result.GetValue(Inline));
 }
 
 /// <summary>The generic options as given, and their checked values.</summary>
@@ -83,7 +89,8 @@ internal sealed record RecordArguments(
     string? Output,
     string? Model,
     string? WindowText,
-    bool IncludeAgent)
+    bool IncludeAgent,
+    bool InlineFrames = false)
 {
     public ProcessFilter Filter()
     {

@@ -21,16 +21,18 @@ internal static class ServeCommand
         {
             Description = "File holding the bearer token clients must send; without it a token is generated and printed when listening beyond loopback",
         };
+        var inline = new Option<bool>("--inline") { Description = RecordOptions.InlineDescription };
         var command = new Command("serve", "Serve the web UI and the HTTP API. Nothing is attached until someone starts a session.")
         {
             listen,
             tokenFile,
+            inline,
         };
-        command.SetAction((result, cancel) => RunAsync(result.GetValue(listen)!, result.GetValue(tokenFile), cancel));
+        command.SetAction((result, cancel) => RunAsync(result.GetValue(listen)!, result.GetValue(tokenFile), result.GetValue(inline), cancel));
         return command;
     }
 
-    private static async Task<int> RunAsync(string listenText, FileInfo? tokenFile, CancellationToken cancel)
+    private static async Task<int> RunAsync(string listenText, FileInfo? tokenFile, bool inlineFrames, CancellationToken cancel)
     {
         if (!ServerOptions.TryParseListen(listenText, out var endpoint, out var listenError))
         {
@@ -48,7 +50,7 @@ internal static class ServeCommand
             return ExitCodes.Report(error);
         }
 
-        using var agent = Agent.Create();
+        using var agent = Agent.Create(inlineFrames);
         var options = new ServerOptions(endpoint, token, AgentInfo.Version);
         await using var app = Server.Hosting.AgentServer.Build(options, agent.ServerServices);
         try

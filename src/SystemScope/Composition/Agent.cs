@@ -100,9 +100,10 @@ internal sealed class Agent : IDisposable
         new("wallclock", "on-CPU and off-CPU time of the same stacks in one graph, in µs", ["cpu", "offcpu", "sched"], WallClockAnalysis.ModelId),
     ];
 
-    public static Agent Create()
+    /// <param name="inlineFrames">Name inlined functions from debug info (<c>--inline</c>).</param>
+    public static Agent Create(bool inlineFrames = false)
     {
-        var symbolizer = new Symbolizer();
+        var symbolizer = new Symbolizer(new SymbolizerOptions { InlineFrames = inlineFrames });
         var processes = new ProcessTable();
         var sessions = new SessionManager(
             sources: SourceProviders(),

@@ -15,7 +15,10 @@ public sealed class StackBuilder(IStackSymbolizer symbolizer)
 
     private const int MaxExtraFrames = 4;
 
-    private readonly Symbol[] _frames = new Symbol[1 + (2 * MaxFramesPerStack) + MaxExtraFrames];
+    // Inlined functions add frames to user addresses (the symbolizer fills what room it is given).
+    private const int MaxInlineFrames = 2 * MaxFramesPerStack;
+
+    private readonly Symbol[] _frames = new Symbol[1 + (2 * MaxFramesPerStack) + MaxInlineFrames + MaxExtraFrames];
 
     /// <summary>Frames of one stack, root first. <paramref name="process"/> adds a root frame naming the process.</summary>
     public ReadOnlySpan<Symbol> Build(int pid, ReadOnlySpan<ulong> user, ReadOnlySpan<ulong> kernel, string? process, ReadOnlySpan<Symbol> leaf = default)
@@ -30,7 +33,8 @@ public sealed class StackBuilder(IStackSymbolizer symbolizer)
         }
 
         // The symbolizer may cut a user stack that ran into data: only the frames it keeps are used.
-        var userFrames = buffer.Slice(count, symbolizer.ResolveUser(pid, user, buffer.Slice(count, user.Length)));
+        var userRoom = buffer.Slice(count, buffer.Length - count - kernel.Length - MaxExtraFrames);
+        var userFrames = buffer.Slice(count, symbolizer.ResolveUser(pid, user, userRoom));
         userFrames.Reverse();
         count += userFrames.Length;
 
