@@ -105,6 +105,23 @@ public sealed class UnwindTests
     }
 
     [AgentFact]
+    public void With_inline_the_functions_inlined_into_a_hot_function_are_frames_of_their_own()
+    {
+        // Built with -g: inline_hot holds fold, which holds step, which holds mix (all inlined).
+        using var workload = Workloads.Start("inline_chain", "12");
+
+        var plain = Record(workload.Pid, "2");
+        Assert.True(plain.SamplesIn("inline_hot") > 0.8 * plain.Total, Top(plain));
+        Assert.Equal(0, plain.SamplesIn("fold") + plain.SamplesIn("step") + plain.SamplesIn("mix"));
+
+        var inlined = Record(workload.Pid, "3", "--inline");
+        var inHot = inlined.SamplesIn("inline_hot");
+        Assert.True(inHot > 0.8 * inlined.Total, Top(inlined));
+        Assert.True(inlined.SamplesWhere(f => Below(f, "inline_hot", "fold")) > 0.9 * inHot, Top(inlined));
+        Assert.True(inlined.SamplesWhere(f => Below(f, "fold", "step") && Below(f, "step", "mix")) > 0.5 * inHot, Top(inlined));
+    }
+
+    [AgentFact]
     public async Task The_tables_are_shared_counted_and_freed_with_the_last_session()
     {
         using var first = Workloads.StartWithoutFramePointers("unwind_zoo", "qsort", "20");
