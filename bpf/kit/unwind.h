@@ -18,9 +18,9 @@
  * mapping without a table (file id 0: JIT code, the vDSO, a file without CFI) or an address no row
  * covers is stepped with the frame pointer. The walk stops cleanly at an outermost frame (undefined
  * return address, a zero return address, RBP 0 under frame pointers), and stops as broken at a
- * return address outside every executable mapping, a non-canonical address, a stack pointer that
- * does not grow towards the caller, or memory that cannot be read: no frame is ever emitted for
- * what is not code. A process without tables yet is walked by the kernel's frame-pointer walker.
+ * return address outside every executable mapping, a non-canonical address, a CFA that does not
+ * grow towards the caller (a frame-pointer chain may change stacks, as Go's does, but must move),
+ * or memory that cannot be read: no frame is ever emitted for what is not code. A process without tables yet is walked by the kernel's frame-pointer walker.
  */
 #ifndef SS_KIT_UNWIND_H
 #define SS_KIT_UNWIND_H
@@ -293,16 +293,15 @@ static __always_inline long ss__unwind_frame(struct ss_stack *stack, struct ss_u
 		cfa = w->sp + 8 + ((w->pc & 15) >= 11 ? 8 : 0);
 		break;
 	default:
-		/* Frame pointers: [rbp] is the caller's rbp, [rbp + 8] the return address. */
+		/* Frame pointers: [rbp] is the caller's rbp, [rbp + 8] the return address. The chain may
+		 * lead to another stack (Go's systemstack back to the goroutine's, a signal stack), so
+		 * it need not go upwards; a chain that does not move at all is a loop. */
 		if (w->bp == 0) {
 			w->outcome = SS_WALK_COMPLETE;
 			return 1;
 		}
-		if (w->bp < w->sp) {
-			w->outcome = SS_WALK_BROKEN;
-			return 1;
-		}
 		cfa = w->bp + 16;
+		row->rule = SS_UNWIND_FRAME_POINTER;
 		row->rbp_offset = -2;
 		break;
 	}
@@ -315,8 +314,8 @@ static __always_inline long ss__unwind_frame(struct ss_stack *stack, struct ss_u
 		w->outcome = SS_WALK_COMPLETE;
 		return 1;
 	}
-	/* The caller's frame lies above this one; anything else is a loop or garbage. */
-	if (ra >= SS_USER_ADDRESS_LIMIT || cfa <= w->sp) {
+	/* With unwind rules the caller's frame lies above this one; anything else is a loop or garbage. */
+	if (ra >= SS_USER_ADDRESS_LIMIT || (row->rule != SS_UNWIND_FRAME_POINTER ? cfa <= w->sp : bp == w->bp)) {
 		w->outcome = SS_WALK_BROKEN;
 		return 1;
 	}
