@@ -35,8 +35,8 @@ API=http://127.0.0.1:$PORT/api
 agent=$!; bench_track "$agent"
 for _ in $(seq 1 100); do curl -sf "$API/health" >/dev/null && break; sleep 0.1; done
 
-INPUT=/tmp/systemscope-unwind-cost-8M.bin
-bench_data "$INPUT" 8
+INPUT=/tmp/systemscope-unwind-cost-64M.bin   # ~30 s per xz: the pids stay the same for a while
+bench_data "$INPUT" 64
 pids=()
 for _ in $(seq 1 "$(nproc)"); do
   sh -c 'while :; do xz -T1 -6 -c "$1" >/dev/null; done' sh "$INPUT" &
@@ -47,9 +47,11 @@ sleep 1
 xz_pids=$(for p in "${pids[@]}"; do pgrep -P "$p" xz; done | paste -sd, -)
 
 session() { # OPTIONS-JSON FILTER-JSON: starts a detached cpu session, prints its id
-  curl -sf -H 'Content-Type: application/json' -X POST "$API/sessions" \
-    -d "{\"sources\":[{\"id\":\"cpu\",\"options\":$1}],\"filter\":$2,\"detached\":true}" |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'
+  local answer
+  answer=$(curl -s -H 'Content-Type: application/json' -X POST "$API/sessions" \
+    -d "{\"sources\":[{\"id\":\"cpu\",\"options\":$1}],\"filter\":$2,\"detached\":true}")
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])' <<<"$answer" 2>/dev/null ||
+    { echo "bench: the agent refused the session: $answer" >&2; return 1; }
 }
 counters() { # SESSION-ID: "name value" lines of the cpu source's counters
   curl -sf "$API/sessions/$1" | python3 -c '
@@ -76,9 +78,14 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 # Every process on the machine at once (at most the filter's 1024 pids).
+# Short-lived processes (this pipeline's own) may be gone by the time the session starts: drop them.
 all=$(ls /proc | grep -E '^[0-9]+$' | head -1024 | paste -sd, -)
-t0=$(now_ns)
-id=$(session '{"unwindTables":true}' "{\"pids\":[$all]}")
+for attempt in 1 2 3 4 5; do
+  all=$(tr ',' '\n' <<<"$all" | while read -r p; do [[ -d /proc/$p ]] && echo "$p"; done | paste -sd, -)
+  t0=$(now_ns)
+  id=$(session '{"unwindTables":true}' "{\"pids\":[$all]}" 2>/dev/null) && break
+done
+[[ -n ${id:-} ]] || { echo "bench: could not start a session on every process" >&2; exit 1; }
 started_ms=$((($(now_ns) - t0) / 1000000))
 sleep 1
 c=$(counters "$id")
