@@ -50,6 +50,8 @@ internal sealed class UnwindTables : IDisposable
     private readonly string _procRoot;
     private UnwindStatistics _statistics = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     private long _requests;
+    private long _errors;
+    private string? _lastError;
 
     private UnwindTables(KitObject maps, string procRoot, long budgetBytes)
     {
@@ -74,6 +76,7 @@ internal sealed class UnwindTables : IDisposable
         yield return new("unwind.files_without_table", s.FilesWithoutTable, CounterKind.Info, "files walked by frame pointers: no CFI, a Go binary, unreadable");
         yield return new("unwind.files_evicted", s.FilesEvicted, CounterKind.Info, "tables dropped to stay within the memory budget");
         yield return new("unwind.mappings_over_limit", s.MappingsOverLimit, CounterKind.Info, "executable mappings beyond 256 per process, not described (their frames end the walk)");
+        yield return new("unwind.errors", Interlocked.Read(ref _errors), CounterKind.Lost, "loads that failed (last: " + (Volatile.Read(ref _lastError) ?? "none") + ")");
     }
 
     /// <summary>The agent's unwinder, created on first use; every call needs one <see cref="Release"/>. Throws <see cref="BpfException"/> when the maps cannot be created.</summary>
@@ -182,10 +185,13 @@ internal sealed class UnwindTables : IDisposable
                     Publish();
                 }
             }
-            catch (BpfException)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                // A map operation failed (the kernel is short of memory): the affected stacks walk by
-                // frame pointers and the next request tries again.
+                // A map operation failed (the kernel is short of memory) or a process's files could
+                // not be read as expected: the affected stacks walk by frame pointers and the next
+                // request tries again. The worker must outlive any one process's surprises.
+                Interlocked.Increment(ref _errors);
+                Volatile.Write(ref _lastError, ex.Message);
             }
 
             _stop.Token.WaitHandle.WaitOne(PollInterval);
