@@ -33,7 +33,7 @@ public sealed unsafe class BpfArray : SafeHandle
     public uint Entries { get; }
 
     /// <summary>Bytes the kernel holds for the values (whole pages).</summary>
-    public long Bytes => (((long)((ValueSize + 7) & ~7) * Entries) + Environment.SystemPageSize - 1) / Environment.SystemPageSize * Environment.SystemPageSize;
+    public long Bytes => BpfMapMemory.MappedLength(ValueSize, Entries);
 
     public override bool IsInvalid => handle == -1;
 

@@ -21,9 +21,8 @@ public sealed unsafe class BpfMapMemory : SafeHandle
         MapName = map.Name;
         ValueSize = map.ValueSize;
         Entries = (int)map.MaxEntries;
-        var stride = (ValueSize + 7) & ~7; // array values are 8-byte aligned
-        Length = (nuint)(((long)stride * Entries + Environment.SystemPageSize - 1) / Environment.SystemPageSize * Environment.SystemPageSize);
-        Stride = stride;
+        Stride = (ValueSize + 7) & ~7; // array values are 8-byte aligned
+        Length = (nuint)MappedLength(ValueSize, map.MaxEntries);
         _owner = map.Owner.Handle;
         _owner.DangerousAddRef(ref _ownerAdded);
         var address = Libc.Mmap(0, Length, Libc.ProtRead | Libc.ProtWrite, Libc.MapShared, map.Fd, 0);
@@ -68,6 +67,13 @@ public sealed unsafe class BpfMapMemory : SafeHandle
     }
 
     internal static BpfMapMemory Map(BpfMap map) => new(map);
+
+    /// <summary>Bytes an array map of <paramref name="entries"/> values takes, and a mapping of it covers: 8-byte-aligned values, whole pages.</summary>
+    internal static long MappedLength(int valueSize, uint entries)
+    {
+        var page = Environment.SystemPageSize;
+        return ((((long)(valueSize + 7) & ~7) * entries) + page - 1) / page * page;
+    }
 
     protected override bool ReleaseHandle()
     {

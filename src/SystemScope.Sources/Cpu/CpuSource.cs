@@ -230,8 +230,7 @@ internal sealed class CpuSource : ISource
         _shared = SharedKernelMaps.For(_context);
         _object = KitObject.Load(CpuProfileSchema.Object, _shared, setup =>
         {
-            StackOptions.Apply(setup, _context.Options);
-            setup.Set(KitSchema.MaxStackDepth, Math.Min(_options.MaxStackDepth, (uint)_context.Options.Get(StackOptions.StackDepth)));
+            StackOptions.Apply(setup, _context.Options, _options.MaxStackDepth);
             setup.Set(CpuProfileSchema.IncludeIdle, _options.IncludeIdle ? 1u : 0u);
             setup.Set(CpuProfileSchema.StreamTicks, _context.Options.Get(CpuSourceProvider.Timeline));
             setup.Set(CpuProfileSchema.TickCapPerCpu, (uint)_context.Options.Get(CpuSourceProvider.TimelineCap));

@@ -17,10 +17,10 @@ public static class StackOptions
     /// <summary>The options, for a source's descriptor.</summary>
     public static IReadOnlyList<SourceOption> All { get; } = [UnwindTables, StackDepth];
 
-    /// <summary>Sets the object's stack settings from the session's options for the source.</summary>
-    internal static void Apply(KitObjectSetup setup, OptionValues options)
+    /// <summary>Sets the object's stack settings from the session's options for the source, the depth at most <paramref name="maxDepth"/>.</summary>
+    internal static void Apply(KitObjectSetup setup, OptionValues options, uint maxDepth = StackRecord.MaxDepth)
     {
-        setup.Set(KitSchema.MaxStackDepth, (uint)options.Get(StackDepth));
+        setup.Set(KitSchema.MaxStackDepth, Math.Min((uint)options.Get(StackDepth), maxDepth));
         setup.Set(UnwindSchema.Mode, options.Get(UnwindTables) ? 1u : 0u);
     }
 

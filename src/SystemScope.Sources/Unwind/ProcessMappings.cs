@@ -1,11 +1,10 @@
-using System.Globalization;
 using SystemScope.Symbols.Processes;
 using SystemScope.Symbols.Support;
 
 namespace SystemScope.Sources.Unwind;
 
 /// <summary>What was loaded for one process: enough to notice that it is gone or replaced.</summary>
-internal readonly record struct LoadedProcess(int Pid, ulong StartTime, long LoadedAtTicks, int Mappings, int WithTables);
+internal readonly record struct LoadedProcess(int Pid, long StartTime, long LoadedAtTicks, int Mappings, int WithTables);
 
 /// <summary>
 /// Turns a process's executable mappings (<c>/proc/PID/maps</c>) into its ss_unwind_processes entry:
@@ -23,8 +22,8 @@ internal sealed class ProcessMappings(string procRoot, FileTables files)
     {
         loaded = default;
         var maps = ProcFile.TryReadAll($"{procRoot}/{pid}/maps");
-        var startTime = StartTime(procRoot, pid);
-        if (maps is null || startTime is null)
+        var startTime = ProcessInfo.ReadStartTime(procRoot, pid);
+        if (maps is null || startTime == 0)
         {
             return null;
         }
@@ -52,23 +51,8 @@ internal sealed class ProcessMappings(string procRoot, FileTables files)
         }
 
         record.Count = (uint)executable.Count;
-        loaded = new LoadedProcess(pid, startTime.Value, Environment.TickCount64, executable.Count, withTables);
+        loaded = new LoadedProcess(pid, startTime, Environment.TickCount64, executable.Count, withTables);
         return record;
-    }
-
-    /// <summary>The process's start time in clock ticks since boot (field 22 of /proc/PID/stat): a pid reused by another process has another.</summary>
-    public static ulong? StartTime(string procRoot, int pid)
-    {
-        var stat = ProcFile.TryReadAll($"{procRoot}/{pid}/stat");
-        if (stat is null)
-        {
-            return null;
-        }
-
-        // The name (field 2) may hold spaces and parentheses: count fields after the last ')'.
-        var text = System.Text.Encoding.ASCII.GetString(stat);
-        var fields = text[(text.LastIndexOf(')') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return fields.Length > 19 && ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var start) ? start : null;
     }
 
     private static bool IsFile(RawMapping mapping) =>

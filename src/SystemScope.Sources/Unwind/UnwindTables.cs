@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using SystemScope.Bpf;
 using SystemScope.Core.Sources;
 using SystemScope.Sources.Kit;
+using SystemScope.Symbols.Processes;
 
 namespace SystemScope.Sources.Unwind;
 
@@ -138,7 +139,7 @@ internal sealed class UnwindTables : IDisposable
     {
         Preload(pids);
         var deadline = Environment.TickCount64 + (long)patience.TotalMilliseconds;
-        while (pids.Any(pid => !IsLoaded(pid) && ProcessMappings.StartTime(_procRoot, pid) is not null) && Environment.TickCount64 < deadline)
+        while (pids.Any(pid => !IsLoaded(pid) && ProcessInfo.ReadStartTime(_procRoot, pid) != 0) && Environment.TickCount64 < deadline)
         {
             Thread.Sleep(10);
         }
@@ -257,8 +258,8 @@ internal sealed class UnwindTables : IDisposable
     {
         foreach (var loaded in _processes.Values.ToList())
         {
-            var start = ProcessMappings.StartTime(_procRoot, loaded.Pid);
-            if (start is null)
+            var start = ProcessInfo.ReadStartTime(_procRoot, loaded.Pid);
+            if (start == 0)
             {
                 _processes.Remove(loaded.Pid);
                 _maps.Map(UnwindSchema.Processes).TryDelete((uint)loaded.Pid);
