@@ -1,6 +1,7 @@
 using SystemScope.Core.Analyses;
 using SystemScope.Core.Analyses.BlockIo;
 using SystemScope.Core.Analyses.Cpu;
+using SystemScope.Core.Analyses.Gpu;
 using SystemScope.Core.Analyses.Memory;
 using SystemScope.Core.Analyses.Network;
 using SystemScope.Core.Analyses.Scheduler;
@@ -16,6 +17,7 @@ using SystemScope.Core.Sources;
 using SystemScope.Server.Hosting;
 using SystemScope.Sources.BlockIo;
 using SystemScope.Sources.Cpu;
+using SystemScope.Sources.Gpu;
 using SystemScope.Sources.Memory;
 using SystemScope.Sources.OffCpu;
 using SystemScope.Sources.Process;
@@ -62,6 +64,7 @@ internal sealed class Agent : IDisposable
         new BlockIoSourceProvider(),
         new MemorySourceProvider(),
         new TcpSourceProvider(),
+        new GpuSourceProvider(),
     ];
 
     public static IReadOnlyList<IAnalysisProvider> AnalysisProviders(Symbolizer symbolizer) =>
@@ -76,6 +79,7 @@ internal sealed class Agent : IDisposable
         new PageFaultAnalysisProvider(symbolizer),
         new MemoryAnalysisProvider(),
         new TcpAnalysisProvider(),
+        new GpuApiAnalysisProvider(),
     ];
 
     /// <summary>Export formats per model type; the first one registered for a type is its default on the command line.</summary>
