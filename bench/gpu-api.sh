@@ -55,7 +55,7 @@ traced() { # LOG KEY DRIVER-OPTIONS -- TRACER...
   while [[ $1 != -- ]]; do options+=("$1"); shift; done
   shift
   "$@" >"$log" 2>&1 & t=$!; pids+=("$t")
-  value=$(drive "$key" wait-probes "${options[@]}")
+  value=$(drive "$key" wait-probe=cuLaunchKernel "${options[@]}")
   kill -INT "$t" 2>/dev/null || true; wait "$t" 2>/dev/null || true
   echo "$value"
 }

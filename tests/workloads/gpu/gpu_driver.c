@@ -9,6 +9,7 @@
  *   options:
  *     late         load the library only when a line arrives on stdin (after a tracer started)
  *     wait-probes  before setup, wait until every function it calls carries a breakpoint (int3: a uprobe), up to 60 s
+ *     wait-probe=NAME  the same for one function only (a tracer that probes only that one)
  *     exit-in-step=K  in step K, exit while the synchronisation is in progress
  *     loop=N       instead of steps: N launches in a tight loop; prints ns_per_call
  *     paced=N,NS   instead of steps: N launches, each after NS ns of computation; prints elapsed_ns
@@ -347,6 +348,7 @@ int main(int argc, char **argv)
 	const struct api *api = NULL;
 	long loop = 0, paced = 0, paced_ns = 0;
 	int late = 0, wait_probes = 0, steps;
+	const char *wait_one = NULL;
 	char line[64];
 
 	if (argc < 4) {
@@ -366,6 +368,8 @@ int main(int argc, char **argv)
 			late = 1;
 		else if (!strcmp(argv[i], "wait-probes"))
 			wait_probes = 1;
+		else if (!strncmp(argv[i], "wait-probe=", 11))
+			wait_one = argv[i] + 11;
 		else if (!strncmp(argv[i], "exit-in-step=", 13))
 			exit_step = atoi(argv[i] + 13);
 		else if (!strncmp(argv[i], "loop=", 5))
@@ -391,7 +395,11 @@ int main(int argc, char **argv)
 			return 0;
 		load(argv[2], api);
 	}
-	if (wait_probes)
+	if (wait_one) {
+		used[0] = need_untraced(wait_one);
+		used_count = 1;
+	}
+	if (wait_probes || wait_one)
 		wait_for_probes();
 	printf("running\n");
 	fflush(stdout);
