@@ -1,4 +1,5 @@
 using SystemScope.Core.Analyses;
+using SystemScope.Core.Analyses.Accel;
 using SystemScope.Core.Analyses.BlockIo;
 using SystemScope.Core.Analyses.Cpu;
 using SystemScope.Core.Analyses.Memory;
@@ -14,6 +15,7 @@ using SystemScope.Core.Models.TimeSeries;
 using SystemScope.Core.Sessions;
 using SystemScope.Core.Sources;
 using SystemScope.Server.Hosting;
+using SystemScope.Sources.Accel;
 using SystemScope.Sources.BlockIo;
 using SystemScope.Sources.Cpu;
 using SystemScope.Sources.Memory;
@@ -62,6 +64,7 @@ internal sealed class Agent : IDisposable
         new BlockIoSourceProvider(),
         new MemorySourceProvider(),
         new TcpSourceProvider(),
+        new AccelSourceProvider(),
     ];
 
     public static IReadOnlyList<IAnalysisProvider> AnalysisProviders(Symbolizer symbolizer) =>
@@ -76,6 +79,7 @@ internal sealed class Agent : IDisposable
         new PageFaultAnalysisProvider(symbolizer),
         new MemoryAnalysisProvider(),
         new TcpAnalysisProvider(),
+        new AccelAnalysisProvider(),
     ];
 
     /// <summary>Export formats per model type; the first one registered for a type is its default on the command line.</summary>
