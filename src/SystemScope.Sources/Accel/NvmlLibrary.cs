@@ -127,7 +127,7 @@ internal sealed unsafe class NvmlLibrary : IDisposable
 
     public int Utilization(nint device, out NvmlUtilization value)
     {
-        NvmlUtilization u;
+        NvmlUtilization u = default;
         var result = _getUtilization == null ? FunctionNotFound : _getUtilization(device, &u);
         value = u;
         return result;
@@ -146,7 +146,7 @@ internal sealed unsafe class NvmlLibrary : IDisposable
             }
         }
 
-        NvmlMemory v1;
+        NvmlMemory v1 = default;
         var result = _getMemory == null ? FunctionNotFound : _getMemory(device, &v1);
         (used, total) = result == Success ? ((long)v1.Used, (long)v1.Total) : (-1, -1);
         return result;
