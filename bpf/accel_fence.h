@@ -25,7 +25,7 @@ struct accel_fence_start {
 	char comm[16];
 };
 
-/* Record of the jobs ring: one fence from emit to signaled, on its driver's timeline. 128 bytes. */
+/* Record of the jobs ring: one fence from emit to signaled, on its driver's timeline. 112 bytes. */
 struct accel_fence_job {
 	__u64 emit_ns;     /* CLOCK_MONOTONIC */
 	__u64 signaled_ns;

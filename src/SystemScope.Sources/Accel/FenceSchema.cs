@@ -20,7 +20,7 @@ internal struct Name32
 }
 
 /// <summary>struct accel_fence_job (bpf/accel_fence.h): one fence from emit to signaled.</summary>
-[StructLayout(LayoutKind.Explicit, Size = 128)]
+[StructLayout(LayoutKind.Explicit, Size = 112)]
 internal struct FenceJobRecord
 {
     [FieldOffset(0)] public ulong EmitNs;

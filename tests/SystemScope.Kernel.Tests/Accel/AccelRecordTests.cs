@@ -139,7 +139,7 @@ public sealed class AccelRecordTests
     {
         var typo = AccelAgent.Run(Patience, NoEnvironment, "record", "accel", "--duration", "1", "--intervall", "500");
         Assert.NotEqual(0, typo.ExitCode);
-        Assert.Contains("interval", typo.Stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("'--intervall'", typo.Stderr, StringComparison.Ordinal);
 
         var tooFast = AccelAgent.Run(Patience, NoEnvironment, "record", "accel", "--duration", "1", "--interval", "5");
         Assert.NotEqual(0, tooFast.ExitCode);
