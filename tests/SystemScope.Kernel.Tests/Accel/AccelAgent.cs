@@ -50,13 +50,9 @@ internal static class AccelAgent
         return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
     }
 
-    /// <summary>A table model of <c>--format json</c> output as rows of named cells.</summary>
-    public static List<Dictionary<string, JsonElement>> Rows(JsonElement root, string model)
-    {
-        var table = root.GetProperty(model);
-        var columns = table.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString()!).ToList();
-        return [.. table.GetProperty("rows").EnumerateArray().Select(row => row.EnumerateArray().Select((cell, i) => (columns[i], cell)).ToDictionary(p => p.Item1, p => p.cell))];
-    }
+    /// <summary>A table model of <c>--format json</c> output: its rows, each an object of named cells.</summary>
+    public static List<Dictionary<string, JsonElement>> Rows(JsonElement root, string model) =>
+        [.. root.GetProperty(model).GetProperty("rows").EnumerateArray().Select(row => row.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone()))];
 
     /// <summary>Whether the dynamic loader would find a real libnvidia-ml.so.1 on this machine.</summary>
     public static bool MachineHasNvml()
