@@ -33,8 +33,9 @@ for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$PORT/api/health" >/dev/nul
 
 machine() {
   local procs fds
-  procs=$(ls -d /proc/[0-9]* | wc -l)
-  fds=$(find /proc/[0-9]*/fd -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+  # Processes come and go while this counts: a vanished one is not an error.
+  procs=$(find /proc -mindepth 1 -maxdepth 1 -name '[0-9]*' 2>/dev/null | wc -l || true)
+  fds=$( (find /proc/[0-9]*/fd -mindepth 1 -maxdepth 1 2>/dev/null || true) | wc -l)
   echo "$procs $fds"
 }
 

@@ -66,46 +66,20 @@ internal sealed class DrmFdScanner(string procRoot, Func<string, (uint Major, ui
     {
         var found = new List<(string, string)>();
         var fdDirectory = Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture), "fd");
-        IEnumerable<string> fds;
-        try
+        var read = FdLinks.ForEach(fdDirectory, (fd, target) =>
         {
-            fds = Directory.EnumerateFileSystemEntries(fdDirectory).ToList();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return found; // exited, or a kernel thread
-        }
-
-        foreach (var fd in fds)
-        {
-            FdLinksRead++;
-            string? target;
-            try
+            if (target.StartsWith("/dev/dri/"u8) || target.StartsWith("/dev/accel/"u8))
             {
-                target = new FileInfo(fd).LinkTarget;
+                found.Add((FdLinks.Text(fd), FdLinks.Text(target)));
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                continue;
-            }
-
-            if (target is null)
-            {
-                continue;
-            }
-
-            if (target.StartsWith("/dev/dri/", StringComparison.Ordinal) || target.StartsWith("/dev/accel/", StringComparison.Ordinal))
-            {
-                found.Add((Path.GetFileName(fd), target));
-            }
-            else if (target.StartsWith("/dev/", StringComparison.Ordinal) && !target.StartsWith("/dev/pts/", StringComparison.Ordinal)
-                     && _deviceOf(fd) is { Major: DrmMajor or AccelMajor })
+            else if (target.StartsWith("/dev/"u8) && !target.StartsWith("/dev/pts/"u8) && !target.StartsWith("/dev/null"u8)
+                     && _deviceOf(Path.Combine(fdDirectory, FdLinks.Text(fd))) is { Major: DrmMajor or AccelMajor })
             {
                 // A node outside /dev/dri (a container's own /dev): the major number says what it is.
-                found.Add((Path.GetFileName(fd), target));
+                found.Add((FdLinks.Text(fd), FdLinks.Text(target)));
             }
-        }
-
+        });
+        FdLinksRead += Math.Max(0, read);
         return found;
     }
 
