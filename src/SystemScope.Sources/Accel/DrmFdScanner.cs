@@ -36,7 +36,7 @@ internal sealed class DrmFdScanner(string procRoot, Func<string, (uint Major, ui
     public List<DrmProcessReading> Scan(IEnumerable<int>? pids, Func<int, string, bool> wanted)
     {
         var readings = new List<DrmProcessReading>();
-        foreach (var pid in pids ?? Pids())
+        foreach (var pid in pids ?? FdLinks.Pids(procRoot))
         {
             ProcessesScanned++;
             var drmFds = DrmFds(pid);
@@ -45,7 +45,7 @@ internal sealed class DrmFdScanner(string procRoot, Func<string, (uint Major, ui
                 continue;
             }
 
-            var name = ReadComm(pid);
+            var name = ReadComm(procRoot, pid);
             if (name is null || !wanted(pid, name))
             {
                 continue;
@@ -116,7 +116,8 @@ internal sealed class DrmFdScanner(string procRoot, Func<string, (uint Major, ui
         return [.. clients.Select(c => new DrmClientUsage(name, c.Key.Driver, c.Key.Device, c.Key.Client, c.Value.Fds, c.Value.Reading.Engines, c.Value.Reading.Regions))];
     }
 
-    private string? ReadComm(int pid)
+    /// <summary>A process's name (comm), or null when it has gone.</summary>
+    internal static string? ReadComm(string procRoot, int pid)
     {
         try
         {
@@ -125,27 +126,6 @@ internal sealed class DrmFdScanner(string procRoot, Func<string, (uint Major, ui
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return null;
-        }
-    }
-
-    private IEnumerable<int> Pids()
-    {
-        List<string> directories;
-        try
-        {
-            directories = Directory.EnumerateDirectories(procRoot).ToList();
-        }
-        catch (IOException)
-        {
-            yield break;
-        }
-
-        foreach (var directory in directories)
-        {
-            if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
-            {
-                yield return pid;
-            }
         }
     }
 }

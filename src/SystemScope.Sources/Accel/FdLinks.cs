@@ -55,6 +55,35 @@ internal static unsafe partial class FdLinks
         }
     }
 
+    /// <summary>The numeric entries of a /proc-like directory (the processes), read the same way; empty when it cannot be opened.</summary>
+    public static List<int> Pids(string procRoot)
+    {
+        var pids = new List<int>();
+        var directory = OpenDirectory(procRoot);
+        if (directory == 0)
+        {
+            return pids;
+        }
+
+        try
+        {
+            while (ReadDirectory(directory) is var entry && entry != 0)
+            {
+                var name = MemoryMarshal.CreateReadOnlySpanFromNullTerminated((byte*)entry + NameOffset);
+                if (System.Buffers.Text.Utf8Parser.TryParse(name, out int pid, out var consumed) && consumed == name.Length && pid > 0)
+                {
+                    pids.Add(pid);
+                }
+            }
+
+            return pids;
+        }
+        finally
+        {
+            CloseDirectory(directory);
+        }
+    }
+
     public static string Text(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetString(bytes);
 
     [LibraryImport("libc", EntryPoint = "opendir", StringMarshalling = StringMarshalling.Utf8)]

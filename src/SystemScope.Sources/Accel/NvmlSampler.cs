@@ -1,4 +1,3 @@
-using System.Globalization;
 using SystemScope.Core.Events;
 using SystemScope.Core.Events.Accel;
 
@@ -111,7 +110,7 @@ internal sealed class NvmlSampler(NvmlLibrary nvml, string procRoot)
             var header = new EventHeader(NvmlProcessSample.Kind, timestampNs, pid, pid) { DurationNs = intervalNs };
             yield return new Event<NvmlProcessSample>(header, new NvmlProcessSample(
                 (int)index,
-                Comm(pid),
+                DrmFdScanner.ReadComm(procRoot, pid) ?? string.Empty,
                 memory.GetValueOrDefault(pid, -1),
                 has ? Percent(s.SmUtil) : -1,
                 has ? Percent(s.MemUtil) : -1,
@@ -139,17 +138,5 @@ internal sealed class NvmlSampler(NvmlLibrary nvml, string procRoot)
         }
 
         return false;
-    }
-
-    private string Comm(int pid)
-    {
-        try
-        {
-            return File.ReadAllText(Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture), "comm")).TrimEnd('\n');
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return string.Empty;
-        }
     }
 }
