@@ -24,6 +24,7 @@ internal sealed class AccelSource(SourceContext context, string procRoot) : ISou
     private NvmlSampler? _nvmlSampler;
     private FenceTracer? _fences;
     private WindowLoop? _loop;
+    private ISourceSink _sink = context.Sink;
     private volatile bool _paused;
     private long _lastReadingNs;
     private long _scanCpuNs;
@@ -86,17 +87,21 @@ internal sealed class AccelSource(SourceContext context, string procRoot) : ISou
                 }
             }
 
+            // Two lanes when fences are traced: the session's watermark is the older of the loop's and the ring reader's.
+            var lanes = new SinkLanes(context.Sink, 2);
             if (options.Get(AccelSourceProvider.Fences))
             {
-                _fences = FenceTracer.Start(context, _status);
+                _fences = FenceTracer.Start(context, lanes[1], _status);
                 mechanisms.AddRange(_fences?.Mechanisms ?? FenceTracer.Describe(FenceTracer.AvailableTracepoints()));
             }
+
+            _sink = _fences is null ? context.Sink : lanes[0];
 
             Mechanisms = mechanisms;
             var interval = TimeSpan.FromMilliseconds(options.Get(AccelSourceProvider.Interval));
             _lastReadingNs = MonotonicClock.NowNs();
             PublishStatus(_lastReadingNs);
-            _loop = new WindowLoop("systemscope accel source", context.Sink, interval, interval, Tick, Read, Read, () => { });
+            _loop = new WindowLoop("systemscope accel source", _sink, interval, interval, Tick, Read, Read, () => { });
             _loop.Start();
         }
     }
@@ -148,25 +153,25 @@ internal sealed class AccelSource(SourceContext context, string procRoot) : ISou
                 .SelectMany(r => r.Clients.Select(c => new Event<DrmClientUsage>(new EventHeader(DrmClientUsage.Kind, now, r.Pid, r.Pid) { DurationNs = interval }, c)))
                 .ToArray();
             Interlocked.Add(ref _clientsPublished, events.Length);
-            context.Sink.Publish(new EventBatch<DrmClientUsage>(events));
+            _sink.Publish(new EventBatch<DrmClientUsage>(events));
         }
 
         if (_nvmlSampler is not null)
         {
             var (devices, processes) = _nvmlSampler.Sample(now, interval, Wanted);
             Interlocked.Add(ref _nvmlSamples, devices.Count);
-            context.Sink.Publish(new EventBatch<NvmlDeviceSample>([.. devices]));
-            context.Sink.Publish(new EventBatch<NvmlProcessSample>([.. processes]));
+            _sink.Publish(new EventBatch<NvmlDeviceSample>([.. devices]));
+            _sink.Publish(new EventBatch<NvmlProcessSample>([.. processes]));
         }
 
-        context.Sink.Advance(now);
+        _sink.Advance(now);
         return now;
     }
 
     private void PublishStatus(long now)
     {
         var events = _status.Select(s => new Event<AccelStatus>(new EventHeader(AccelStatus.Kind, now, 0, 0), s)).ToArray();
-        context.Sink.Publish(new EventBatch<AccelStatus>(events));
+        _sink.Publish(new EventBatch<AccelStatus>(events));
     }
 
     private bool Matches(Core.Sessions.ProcessFilter filter, int pid, string name)
@@ -185,12 +190,20 @@ internal sealed class AccelSource(SourceContext context, string procRoot) : ISou
         return true;
     }
 
-    private string DrmDevicesHere()
+    private static string DrmDevicesHere()
     {
-        var nodes = new[] { "/dev/dri", "/dev/accel" }
-            .Where(Directory.Exists)
-            .SelectMany(d => Directory.EnumerateFileSystemEntries(d).Where(f => !Directory.Exists(f)))
-            .ToList();
+        List<string> nodes;
+        try
+        {
+            nodes = [.. new[] { "/dev/dri", "/dev/accel" }
+                .Where(Directory.Exists)
+                .SelectMany(d => Directory.EnumerateFileSystemEntries(d).Where(f => !Directory.Exists(f)))];
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return "device nodes could not be listed: " + ex.Message;
+        }
+
         return nodes.Count == 0
             ? "no /dev/dri or /dev/accel device nodes on this machine: no DRM clients can appear"
             : "device nodes: " + string.Join(", ", nodes);

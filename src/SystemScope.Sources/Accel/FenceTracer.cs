@@ -68,7 +68,7 @@ internal sealed class FenceTracer : IDisposable
     }
 
     /// <summary>Attaches the fence programs where the tracepoints exist; adds both parts' status. Null when not attached.</summary>
-    public static FenceTracer? Start(SourceContext context, List<AccelStatus> status)
+    public static FenceTracer? Start(SourceContext context, ISourceSink sink, List<AccelStatus> status)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(status);
@@ -89,7 +89,7 @@ internal sealed class FenceTracer : IDisposable
             links.Add(obj.Program(FenceSchema.Emit).Attach());
             links.Add(obj.Program(FenceSchema.Signaled).Attach());
             var decoder = new FenceDecoder();
-            var reader = new RingReader("systemscope accel jobs", context.Sink, Poll);
+            var reader = new RingReader("systemscope accel jobs", sink, Poll);
             reader.Add(obj.Map(FenceSchema.Jobs), decoder);
             reader.Start();
             status.Add(new AccelStatus("dma_fence", true, "attached: " + lines[0]));
