@@ -1,4 +1,5 @@
 using SystemScope.Core.Analyses;
+using SystemScope.Core.Analyses.Accel;
 using SystemScope.Core.Analyses.BlockIo;
 using SystemScope.Core.Analyses.Cpu;
 using SystemScope.Core.Analyses.Gpu;
@@ -15,6 +16,7 @@ using SystemScope.Core.Models.TimeSeries;
 using SystemScope.Core.Sessions;
 using SystemScope.Core.Sources;
 using SystemScope.Server.Hosting;
+using SystemScope.Sources.Accel;
 using SystemScope.Sources.BlockIo;
 using SystemScope.Sources.Cpu;
 using SystemScope.Sources.Gpu;
@@ -65,6 +67,7 @@ internal sealed class Agent : IDisposable
         new MemorySourceProvider(),
         new TcpSourceProvider(),
         new GpuSourceProvider(),
+        new AccelSourceProvider(),
     ];
 
     public static IReadOnlyList<IAnalysisProvider> AnalysisProviders(Symbolizer symbolizer) =>
@@ -80,6 +83,7 @@ internal sealed class Agent : IDisposable
         new MemoryAnalysisProvider(),
         new TcpAnalysisProvider(),
         new GpuApiAnalysisProvider(),
+        new AccelAnalysisProvider(),
     ];
 
     /// <summary>Export formats per model type; the first one registered for a type is its default on the command line.</summary>
