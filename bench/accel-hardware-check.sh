@@ -34,8 +34,7 @@ python3 - "$OUT/accel.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 def rows(model):
-    t = d[model]; cols = [c["name"] for c in t["columns"]]
-    return [dict(zip(cols, r)) for r in t["rows"]]
+    return d.get(model, {}).get("rows", [])  # the JSON export writes rows as objects
 print("-- status")
 for r in rows("accel.status"):
     print(f"  {r['component']:14} {r['available']:4} {r['detail']}")
@@ -44,7 +43,7 @@ clients = rows("accel.drm.clients")
 for r in clients:
     print(f"  {r['pid']} {r['process']:16} {r['driver']:10} {r['device']:14} #{r['client']} {r['engine']:14} {r['busy']} ns  peak {r['peakPct']} %  mem {r['memory']}")
 if not clients: print("  none: no process held a DRM device with usage stats")
-print("-- DRM memory regions seen:", sorted({s["label"].split()[-1] for s in d["accel.drm.memory"]["series"]}) or "none")
+print("-- DRM memory regions seen:", sorted({s["label"].split()[-1] for s in d.get("accel.drm.memory", {}).get("series", [])}) or "none")
 print("-- NVML GPUs")
 for r in rows("accel.nvml.gpus"):
     print("  " + ", ".join(f"{k}={v}" for k, v in r.items()))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the gpu source against a real CUDA program on a machine with an NVIDIA GPU and prints which API
-# calls and kernels it saw. Needs root, out/systemscope (make build), the NVIDIA driver (libcuda.so.1),
+# Runs the gpu and accel sources against a real CUDA program on a machine with an NVIDIA GPU and prints
+# which API calls, kernels and device metrics it saw. Needs root, out/systemscope (make build), the NVIDIA driver (libcuda.so.1),
 # and either PyTorch with CUDA (python3 -c 'import torch') or nvcc. Nothing to edit:
 #   sudo bench/gpu-hardware-check.sh
 set -euo pipefail
@@ -61,7 +61,8 @@ else
 fi
 
 sleep 1
-"$BIN" record gpu --pid "$program" --duration 120 --format json >"$WORK/gpu.json"
+# gpu (API calls by uprobes) and accel (NVML metrics, DRM usage) in one session.
+"$BIN" record gpu,accel --pid "$program" --duration 120 --format json >"$WORK/gpu.json"
 "$PYTHON" - "$WORK/gpu.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -80,6 +81,15 @@ waits = [(t, r) for t in d.get("threads.breakdown", {}).get("threads", []) for r
 print("\nwaiting on GPU (threads.breakdown):")
 for t, r in waits[:10]:
     print(f"  tid {t['tid']} {t['name']}: {r['value']/1e6:.1f} ms {r['reason']}")
+print("\naccel parts:")
+for r in rows("accel.status"):
+    print(f"  {r['component']:14} {r['available']:4} {r['detail']}")
+print("\nNVML GPUs:")
+for r in rows("accel.nvml.gpus"):
+    print("  " + ", ".join(f"{k}={v}" for k, v in r.items()))
+print("NVML metrics with data:", [m for m in d if m.startswith("accel.nvml.") and d[m].get("series")] or "none")
+for r in rows("accel.nvml.processes"):
+    print("  process " + ", ".join(f"{k}={v}" for k, v in r.items()))
 if not rows("gpu.calls"):
     print("\nno calls seen: see gpu.libraries above for what was found in the process")
     sys.exit(1)
