@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace SystemScope.Symbols.Runtimes.Jvm;
 
@@ -24,8 +26,10 @@ internal readonly record struct HsPerfEntry(string Name, HsPerfUnits Units, byte
 /// length, type, flags, units, variability, data offset). The JVM updates the file in place; a read
 /// is a snapshot. Absent with <c>-XX:-UsePerfData</c>.
 /// </summary>
-internal sealed class HsPerfData
+internal sealed partial class HsPerfData
 {
+    private const int ReadOnlyCloseOnExec = 0x80000; // O_RDONLY | O_CLOEXEC
+
     private const uint Magic = 0xCAFEC0C0;
     private const int PrologueBytes = 32;
     private const int EntryHeaderBytes = 20;
@@ -50,6 +54,29 @@ internal sealed class HsPerfData
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// The file's bytes. The JVM holds an exclusive flock on it, and .NET's file APIs take a shared one
+    /// (and fail): the file is opened with open(2) directly, which takes none.
+    /// </summary>
+    public static byte[] ReadWithoutLock(string path)
+    {
+        var fd = Open(path, ReadOnlyCloseOnExec);
+        if (fd < 0)
+        {
+            throw new IOException($"cannot open {path}: {Marshal.GetLastPInvokeErrorMessage()}");
+        }
+
+        using var handle = new SafeFileHandle(fd, ownsHandle: true);
+        var bytes = new byte[RandomAccess.GetLength(handle)];
+        var read = 0;
+        while (read < bytes.Length && RandomAccess.Read(handle, bytes.AsSpan(read), read) is var n and > 0)
+        {
+            read += n;
+        }
+
+        return read == bytes.Length ? bytes : bytes[..read];
     }
 
     /// <summary>Parses a snapshot of the file; throws <see cref="InvalidDataException"/> naming what is wrong.</summary>
@@ -110,4 +137,7 @@ internal sealed class HsPerfData
     public long? Long(string name) => _entries.TryGetValue(name, out var entry) && entry.Text is null ? entry.Value : null;
 
     public string? Text(string name) => _entries.TryGetValue(name, out var entry) ? entry.Text : null;
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Open(string path, int flags);
 }

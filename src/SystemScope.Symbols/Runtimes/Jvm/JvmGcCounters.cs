@@ -26,11 +26,7 @@ internal sealed record JvmGcCounters(IReadOnlyList<JvmCollector> Collectors, lon
         try
         {
             problem = null;
-            // The JVM keeps the file open and locked for writing: read it without asking for a share mode.
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            var bytes = new byte[stream.Length];
-            stream.ReadExactly(bytes);
-            return From(HsPerfData.Parse(bytes));
+            return From(HsPerfData.Parse(HsPerfData.ReadWithoutLock(path)));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
