@@ -66,7 +66,8 @@ internal abstract class RuntimeNameController(string procRoot, FailureLog failur
     {
         lock (_gate)
         {
-            if (!_targets.TryGetValue(pid, out var target) || target.Runs is not null)
+            // A process seen again may have loaded the runtime since (a JVM maps libjvm.so after its launcher starts).
+            if (!_targets.TryGetValue(pid, out var target) || target.Runs == true)
             {
                 return;
             }
@@ -133,10 +134,11 @@ internal abstract class RuntimeNameController(string procRoot, FailureLog failur
         }
     }
 
+    // Called with the gate held.
     private void Schedule(Target target, bool refresh = false)
     {
         target.Pending = target.Pending.ContinueWith(_ => ReconcileAsync(target, refresh), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
-        if (RefreshInterval is { } interval && _refresh is null)
+        if (RefreshInterval is { } interval && _refresh is null && target.Holders.Count > 0)
         {
             _refresh = new Timer(_ => RefreshHeld(), null, interval, interval);
         }
@@ -146,7 +148,16 @@ internal abstract class RuntimeNameController(string procRoot, FailureLog failur
     {
         lock (_gate)
         {
-            foreach (var target in _targets.Values.Where(t => t.On && t.Holders.Count > 0))
+            var held = _targets.Values.Where(t => t.On && t.Holders.Count > 0).ToList();
+            if (held.Count == 0 && _targets.Count == 0)
+            {
+                // Nothing observed any more: an idle agent runs no timer; the next Acquire starts one again.
+                _refresh?.Dispose();
+                _refresh = null;
+                return;
+            }
+
+            foreach (var target in held)
             {
                 Schedule(target, refresh: true);
             }

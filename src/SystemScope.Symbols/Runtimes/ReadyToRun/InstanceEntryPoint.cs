@@ -26,7 +26,7 @@ internal static class InstanceEntryPoint
     /// <summary>The runtime function index of the entry at <paramref name="rva"/>, and its name when it can be told.</summary>
     public static (uint Function, string? Name) Read(RvaImage image, uint rva, MetadataReader metadata, MethodNameFormatter names)
     {
-        var cursor = new Cursor(image, rva);
+        var cursor = new Cursor(image, rva, names);
         var flags = cursor.Compressed();
         var foreign = false;
         if ((flags & UpdateContext) != 0)
@@ -78,7 +78,7 @@ internal static class InstanceEntryPoint
         return (function, name);
     }
 
-    private sealed class Cursor(RvaImage image, uint rva)
+    private sealed class Cursor(RvaImage image, uint rva, MethodNameFormatter names)
     {
         public uint Rva { get; private set; } = rva;
 
@@ -189,7 +189,7 @@ internal static class InstanceEntryPoint
 
             return (coded & 3) switch
             {
-                0 when row <= metadata.TypeDefinitions.Count => new MethodNameFormatter(metadata).TypeName(MetadataTokens.TypeDefinitionHandle(row)),
+                0 when row <= metadata.TypeDefinitions.Count => names.TypeName(MetadataTokens.TypeDefinitionHandle(row)),
                 1 when row <= metadata.TypeReferences.Count => ReferenceName(metadata, MetadataTokens.TypeReferenceHandle(row)),
                 _ => "?",
             };

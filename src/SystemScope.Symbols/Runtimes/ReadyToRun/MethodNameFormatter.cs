@@ -11,6 +11,9 @@ namespace SystemScope.Symbols.Runtimes.ReadyToRun;
 /// </summary>
 internal sealed class MethodNameFormatter(MetadataReader metadata) : ISignatureTypeProvider<string, object?>
 {
+    // Tens of thousands of methods share a few thousand types: each type is named once per separator.
+    private readonly Dictionary<(EntityHandle, char), string> _typeNames = [];
+
     /// <summary><c>Namespace.Type[+Nested]::Method(parameters)</c>.</summary>
     public string Format(MethodDefinitionHandle handle)
     {
@@ -36,6 +39,18 @@ internal sealed class MethodNameFormatter(MetadataReader metadata) : ISignatureT
     /// owner) or <c>/</c> (as it names types in a signature).
     /// </summary>
     public string TypeName(TypeDefinitionHandle handle, char nesting = '+')
+    {
+        if (_typeNames.TryGetValue((handle, nesting), out var known))
+        {
+            return known;
+        }
+
+        var name = UncachedTypeName(handle, nesting);
+        _typeNames[(handle, nesting)] = name;
+        return name;
+    }
+
+    private string UncachedTypeName(TypeDefinitionHandle handle, char nesting)
     {
         var type = metadata.GetTypeDefinition(handle);
         var name = metadata.GetString(type.Name);
@@ -118,6 +133,18 @@ internal sealed class MethodNameFormatter(MetadataReader metadata) : ISignatureT
         rawTypeKind == (byte)SignatureTypeKind.ValueType ? $"valuetype {name}" : $"class {name}";
 
     private string ReferenceName(TypeReferenceHandle handle)
+    {
+        if (_typeNames.TryGetValue((handle, '/'), out var known))
+        {
+            return known;
+        }
+
+        var name = UncachedReferenceName(handle);
+        _typeNames[(handle, '/')] = name;
+        return name;
+    }
+
+    private string UncachedReferenceName(TypeReferenceHandle handle)
     {
         var reference = metadata.GetTypeReference(handle);
         var name = metadata.GetString(reference.Name);
