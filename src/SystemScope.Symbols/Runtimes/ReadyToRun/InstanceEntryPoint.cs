@@ -190,22 +190,9 @@ internal static class InstanceEntryPoint
             return (coded & 3) switch
             {
                 0 when row <= metadata.TypeDefinitions.Count => names.TypeName(MetadataTokens.TypeDefinitionHandle(row)),
-                1 when row <= metadata.TypeReferences.Count => ReferenceName(metadata, MetadataTokens.TypeReferenceHandle(row)),
+                1 when row <= metadata.TypeReferences.Count => names.ReferenceName(MetadataTokens.TypeReferenceHandle(row), '+'),
                 _ => "?",
             };
-        }
-
-        private static string ReferenceName(MetadataReader metadata, TypeReferenceHandle handle)
-        {
-            var reference = metadata.GetTypeReference(handle);
-            var name = metadata.GetString(reference.Name);
-            if (reference.ResolutionScope.Kind == HandleKind.TypeReference)
-            {
-                return $"{ReferenceName(metadata, (TypeReferenceHandle)reference.ResolutionScope)}+{name}";
-            }
-
-            var ns = metadata.GetString(reference.Namespace);
-            return ns.Length == 0 ? name : $"{ns}.{name}";
         }
 
         private static string Primitive(byte element) => element switch

@@ -91,7 +91,7 @@ internal sealed class MethodNameFormatter(MetadataReader metadata) : ISignatureT
         Classed(TypeName(handle, '/'), rawTypeKind);
 
     public string GetTypeFromReference(MetadataReader reader, TypeReferenceHandle handle, byte rawTypeKind) =>
-        Classed(ReferenceName(handle), rawTypeKind);
+        Classed(ReferenceName(handle, '/'), rawTypeKind);
 
     public string GetTypeFromSpecification(MetadataReader reader, object? genericContext, TypeSpecificationHandle handle, byte rawTypeKind) =>
         reader.GetTypeSpecification(handle).DecodeSignature(this, genericContext);
@@ -132,25 +132,26 @@ internal sealed class MethodNameFormatter(MetadataReader metadata) : ISignatureT
     private static string Classed(string name, byte rawTypeKind) =>
         rawTypeKind == (byte)SignatureTypeKind.ValueType ? $"valuetype {name}" : $"class {name}";
 
-    private string ReferenceName(TypeReferenceHandle handle)
+    /// <summary>A type reference's full name, nested types joined with <paramref name="nesting"/> (see <see cref="TypeName"/>).</summary>
+    public string ReferenceName(TypeReferenceHandle handle, char nesting)
     {
-        if (_typeNames.TryGetValue((handle, '/'), out var known))
+        if (_typeNames.TryGetValue((handle, nesting), out var known))
         {
             return known;
         }
 
-        var name = UncachedReferenceName(handle);
-        _typeNames[(handle, '/')] = name;
+        var name = UncachedReferenceName(handle, nesting);
+        _typeNames[(handle, nesting)] = name;
         return name;
     }
 
-    private string UncachedReferenceName(TypeReferenceHandle handle)
+    private string UncachedReferenceName(TypeReferenceHandle handle, char nesting)
     {
         var reference = metadata.GetTypeReference(handle);
         var name = metadata.GetString(reference.Name);
         if (reference.ResolutionScope.Kind == HandleKind.TypeReference)
         {
-            return $"{ReferenceName((TypeReferenceHandle)reference.ResolutionScope)}/{name}";
+            return $"{ReferenceName((TypeReferenceHandle)reference.ResolutionScope, nesting)}{nesting}{name}";
         }
 
         var ns = metadata.GetString(reference.Namespace);
