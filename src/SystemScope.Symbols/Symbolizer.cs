@@ -3,6 +3,7 @@ using SystemScope.Core.Symbols;
 using SystemScope.Symbols.Binaries;
 using SystemScope.Symbols.Kernel;
 using SystemScope.Symbols.Processes;
+using SystemScope.Symbols.Runtimes;
 using SystemScope.Symbols.Runtimes.Dotnet;
 using SystemScope.Symbols.Sessions;
 using SystemScope.Symbols.Support;
@@ -27,6 +28,7 @@ public sealed class Symbolizer : IStackSymbolizer, ISessionParticipant, IDisposa
     private readonly UserFrameResolver _user;
     private readonly VdsoImages _vdso;
     private readonly DotnetPerfMapController? _dotnet;
+    private readonly IReadOnlyList<IRuntimeNames> _runtimes;
     private readonly ProcessTracker _tracker;
     private readonly Lock _sessionsGate = new();
     private readonly Dictionary<Session, SessionLink> _sessions = new(ReferenceEqualityComparer.Instance);
@@ -52,12 +54,9 @@ public sealed class Symbolizer : IStackSymbolizer, ISessionParticipant, IDisposa
         _processes = new ProcessTable(options.MaxProcesses, options.ExitedProcessGrace);
         _kernel = new KernelFrameResolver(options.ProcRoot, options.KernelSymbolsRefreshInterval, _unknown, _failures);
         _user = new UserFrameResolver(_processes, inspector, _unknown, options);
-        if (options.EnableDotnetPerfMaps)
-        {
-            _dotnet = new DotnetPerfMapController(options.ProcRoot, options.DiagnosticTimeout, _failures, OnPerfMapReady);
-        }
-
-        _tracker = new ProcessTracker(options.MaxPendingChanges, _processes, inspector, _user, _dotnet, _failures);
+        _runtimes = RuntimeRegistry.Create(options, _failures, OnPerfMapReady, OnPerfMapRewritten);
+        _dotnet = _runtimes.OfType<DotnetRuntimeNames>().FirstOrDefault()?.Controller;
+        _tracker = new ProcessTracker(options.MaxPendingChanges, _processes, inspector, _user, _runtimes, _failures);
     }
 
     /// <summary>Counts of what is held and what failed, with the latest failures.</summary>
@@ -159,7 +158,10 @@ public sealed class Symbolizer : IStackSymbolizer, ISessionParticipant, IDisposa
         }
 
         link.MarkLeft();
-        _dotnet?.Release(link);
+        foreach (var runtime in _runtimes)
+        {
+            runtime.Release(link);
+        }
     }
 
     /// <summary>Leaves every session, waits (bounded by the diagnostic timeout) for perf maps to be switched off, lets go of files.</summary>
@@ -183,13 +185,17 @@ public sealed class Symbolizer : IStackSymbolizer, ISessionParticipant, IDisposa
         foreach (var link in links)
         {
             link.MarkLeft();
-            _dotnet?.Release(link);
+            foreach (var runtime in _runtimes)
+            {
+                runtime.Release(link);
+            }
         }
 
-        if (_dotnet is not null)
+        // Blocking once at shutdown is the point: a process must not keep writing a perf map for nobody.
+        _ = Task.WhenAll(_runtimes.Select(r => r.WhenIdle())).Wait(_options.DiagnosticTimeout + TimeSpan.FromSeconds(1));
+        foreach (var runtime in _runtimes.OfType<IDisposable>())
         {
-            // Blocking once at shutdown is the point: a process must not keep writing a perf map for nobody.
-            _ = _dotnet.WhenIdle().Wait(_options.DiagnosticTimeout + TimeSpan.FromSeconds(1));
+            runtime.Dispose();
         }
 
         _tracker.Dispose();
@@ -222,10 +228,7 @@ public sealed class Symbolizer : IStackSymbolizer, ISessionParticipant, IDisposa
     internal async Task FlushAsync()
     {
         await _tracker.FlushAsync().ConfigureAwait(false);
-        if (_dotnet is not null)
-        {
-            await _dotnet.WhenIdle().ConfigureAwait(false);
-        }
+        await Task.WhenAll(_runtimes.Select(r => r.WhenIdle())).ConfigureAwait(false);
     }
 
     /// <summary>What a Seen change does, synchronously: snapshot the mappings and parse the binaries now.</summary>
@@ -243,6 +246,18 @@ public sealed class Symbolizer : IStackSymbolizer, ISessionParticipant, IDisposa
         if (frames.Length < addresses.Length)
         {
             throw new ArgumentException($"{addresses.Length} addresses need as many frames, got room for {frames.Length}", nameof(frames));
+        }
+    }
+
+    internal int RuntimeNamesActive<T>()
+        where T : IRuntimeNames => _runtimes.OfType<T>().Sum(r => r.ActiveCount);
+
+    // Runtimes that rewrite their map as a whole (a JVM's snapshot) are read again from the start.
+    private void OnPerfMapRewritten(int pid)
+    {
+        if (_processes.TryGet(pid, out var state) && !state.Exited)
+        {
+            _user.PerfMapOf(state).Reload();
         }
     }
 

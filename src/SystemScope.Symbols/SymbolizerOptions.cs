@@ -42,6 +42,15 @@ public sealed record SymbolizerOptions
     /// <summary>Switch the perf map of .NET processes on over their diagnostic port while a session observes them.</summary>
     public bool EnableDotnetPerfMaps { get; init; } = true;
 
+    /// <summary>
+    /// Ask running HotSpot JVMs (JDK 17+) for their perf map over the attach mechanism while a session
+    /// observes them (<c>jcmd PID Compiler.perfmap</c>), and remove the map the agent caused when it ends.
+    /// </summary>
+    public bool EnableJvmPerfMaps { get; init; } = true;
+
+    /// <summary>How often a JVM's perf map snapshot is asked for again while a session holds it (methods compiled since).</summary>
+    public TimeSpan JvmPerfMapRefresh { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Limit for one diagnostic-port request (connect plus command).</summary>
     public TimeSpan DiagnosticTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -101,6 +110,11 @@ public sealed record SymbolizerOptions
         if (IdleRelease < TimeSpan.Zero)
         {
             throw new ArgumentException($"idle release {IdleRelease} must not be negative", nameof(IdleRelease));
+        }
+
+        if (JvmPerfMapRefresh <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"JVM perf map refresh {JvmPerfMapRefresh} must be positive", nameof(JvmPerfMapRefresh));
         }
 
         if (DiagnosticTimeout <= TimeSpan.Zero)

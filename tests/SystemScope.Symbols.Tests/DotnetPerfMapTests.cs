@@ -107,7 +107,7 @@ public sealed class DotnetPerfMapTests
     }
 
     [Fact]
-    public async Task Ready_to_run_framework_code_is_named_by_its_image_and_offset()
+    public async Task Ready_to_run_framework_code_outside_any_method_is_named_by_its_image_and_rva()
     {
         using var symbolizer = new Symbolizer();
         using var workload = DotnetWorkload.Start(isolated: false);
@@ -118,7 +118,13 @@ public sealed class DotnetPerfMapTests
         var start = ulong.Parse(line[..line.IndexOf('-')], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
         var offset = ulong.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
 
-        AssertFrame(Frames.User(symbolizer, workload.Pid, start + 0x1000)[0], $"System.Private.CoreLib.dll+0x{offset + 0x1000:x}", "System.Private.CoreLib.dll", FrameKind.Unknown);
+        // The first page of code holds no method (import cells, headers): named by its RVA, as the image's methods are placed.
+        var path = line[line.IndexOf('/')..];
+        using var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(path));
+        var fileOffset = (int)(offset + 0x1000);
+        var section = pe.PEHeaders.SectionHeaders.First(s => fileOffset >= s.PointerToRawData && fileOffset < s.PointerToRawData + s.SizeOfRawData);
+        var rva = fileOffset - section.PointerToRawData + section.VirtualAddress;
+        AssertFrame(Frames.User(symbolizer, workload.Pid, start + 0x1000)[0], $"System.Private.CoreLib.dll+0x{rva:x}", "System.Private.CoreLib.dll", FrameKind.Unknown);
     }
 
     private static void AssertEnabled(Symbolizer symbolizer, int pid)

@@ -34,6 +34,12 @@ internal sealed class BinaryImage
     /// <summary>Where the functions came from: <c>.symtab</c>, <c>.dynsym</c>, a debug file path, or <c>none</c>.</summary>
     public string SymbolSource { get; }
 
+    /// <summary>
+    /// The assembly name when the functions are precompiled .NET methods (a ReadyToRun image): frames
+    /// then carry it as module, as the perf map's jitted tiers of the same methods do.
+    /// </summary>
+    public string? ManagedAssembly { get; init; }
+
     /// <summary>Why the binary could not be read, when it could not (not ELF, unreadable …).</summary>
     public string? Error { get; }
 

@@ -1,5 +1,6 @@
 using SystemScope.Symbols.Dwarf;
 using SystemScope.Symbols.Elf;
+using SystemScope.Symbols.Runtimes.ReadyToRun;
 using SystemScope.Symbols.Support;
 using SystemScope.Symbols.Unwind;
 
@@ -59,7 +60,12 @@ internal sealed class BinaryLoader(BinaryCache cache, DebugFileLocator debugFile
         sharedByBuildId = false;
         if (!ElfFile.TryOpen(opened.Handle, out var elf, out var error) || elf is null)
         {
-            // Non-ELF executable mappings are normal (.NET ReadyToRun images): not a failure.
+            if (ReadyToRunImage.LooksLikePe(opened.Handle))
+            {
+                return ReadPortableExecutable(opened);
+            }
+
+            // Non-ELF executable mappings are normal: not a failure.
             if (error is not "not an ELF file" and not "not an ELF file (shorter than an ELF header)")
             {
                 failures.Record(opened.Pid, "binary", $"{opened.Path}: {error}");
@@ -86,6 +92,23 @@ internal sealed class BinaryLoader(BinaryCache cache, DebugFileLocator debugFile
         }
 
         return image;
+    }
+
+    // .NET assemblies: ReadyToRun images name their precompiled methods; IL-only ones have no code to name.
+    private BinaryImage ReadPortableExecutable(OpenedBinary opened)
+    {
+        var image = ReadyToRunImage.TryRead(opened.Handle, out var problem);
+        if (image is not null)
+        {
+            return image;
+        }
+
+        if (problem is not "not a ReadyToRun image" and not "not a .NET assembly")
+        {
+            failures.Record(opened.Pid, "readytorun", $"{opened.Path}: {problem}");
+        }
+
+        return BinaryImage.Failed(problem ?? "unreadable PE file");
     }
 
     // The binary's own .debug_info, else its separate debug file's; no debug info anywhere is normal.

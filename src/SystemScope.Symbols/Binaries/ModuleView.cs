@@ -71,10 +71,13 @@ internal sealed class ModuleView
 
     // Demangled here, once per function that a frame resolves to: most of a binary's symbols are never hit.
     // A function known only by its range reads module!fn_START: fn_4a80 alone would merge with other modules'.
+    // Precompiled .NET methods take the kind and module of their jitted tiers, so that both are one frame.
     private Symbol Create(int index)
     {
         var functions = Image.Functions;
-        var symbol = functions.IsUnnamed(index)
+        var symbol = Image.ManagedAssembly is { } assembly
+            ? new Symbol(functions.NameOf(index), assembly, FrameKind.Jit)
+            : functions.IsUnnamed(index)
             ? new Symbol($"{Module}!{functions.NameOf(index)}", Module, FrameKind.Native)
             : Demangler.ToSymbol(functions.NameOf(index), Module, FrameKind.Native);
         return Interlocked.CompareExchange(ref _symbols[index], symbol, null) ?? symbol;

@@ -28,6 +28,7 @@ internal sealed class PerfMap : IDisposable
     private long _offset;
     private long _dropped;
     private bool _closed;
+    private bool _replaceOnRead;
 
     /// <param name="candidates">Where the file may be, in order (the first that exists is used).</param>
     public PerfMap(IReadOnlyList<string> candidates, int maxEntries)
@@ -99,6 +100,28 @@ internal sealed class PerfMap : IDisposable
                 return false;
             }
         }
+    }
+
+    /// <summary>
+    /// Reads the file again from its start, for runtimes that rewrite it as a whole (a JVM's
+    /// <c>Compiler.perfmap</c> snapshot): lookups keep the previous entries until the new ones are read.
+    /// </summary>
+    public bool Reload()
+    {
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+
+            _handle?.Dispose();
+            _handle = null;
+            _offset = 0;
+            _replaceOnRead = true;
+        }
+
+        return Refresh();
     }
 
     /// <summary>Reads the rest and lets go of the file: the process is gone, nothing more will be appended.</summary>
@@ -179,7 +202,8 @@ internal sealed class PerfMap : IDisposable
             return false;
         }
 
-        Volatile.Write(ref _table, _table.Merge(added));
+        Volatile.Write(ref _table, (_replaceOnRead ? Table.Empty : _table).Merge(added));
+        _replaceOnRead = false;
         return true;
     }
 

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using SystemScope.Core.Events.Process;
 using SystemScope.Symbols.Processes;
-using SystemScope.Symbols.Runtimes.Dotnet;
+using SystemScope.Symbols.Runtimes;
 using SystemScope.Symbols.Support;
 
 namespace SystemScope.Symbols.Sessions;
@@ -9,8 +9,8 @@ namespace SystemScope.Symbols.Sessions;
 /// <summary>
 /// Acts on process changes off the publisher's thread: on Seen and Exec it snapshots the mappings
 /// and parses the binaries at once (so that a process that exits, or whose file is deleted, before its
-/// samples are resolved still symbolises), opens the perf map of JIT processes and tells the .NET
-/// controller what runs there; on Exit it marks the process exited and reads the rest of its perf map.
+/// samples are resolved still symbolises), opens the perf map of JIT processes and tells the registered
+/// runtimes (.NET, JVM, …) what runs there; on Exit it marks the process exited and reads the rest of its perf map.
 /// </summary>
 internal sealed class ProcessTracker : IDisposable
 {
@@ -18,13 +18,13 @@ internal sealed class ProcessTracker : IDisposable
     private readonly ProcessTable _processes;
     private readonly ProcessInspector _inspector;
     private readonly UserFrameResolver _resolver;
-    private readonly DotnetPerfMapController? _dotnet;
+    private readonly IReadOnlyList<IRuntimeNames> _runtimes;
     private readonly FailureLog _failures;
     private readonly Lock _startGate = new();
     private Task? _worker;
     private long _dropped;
 
-    public ProcessTracker(int capacity, ProcessTable processes, ProcessInspector inspector, UserFrameResolver resolver, DotnetPerfMapController? dotnet, FailureLog failures)
+    public ProcessTracker(int capacity, ProcessTable processes, ProcessInspector inspector, UserFrameResolver resolver, IReadOnlyList<IRuntimeNames> runtimes, FailureLog failures)
     {
         _changes = Channel.CreateBounded<Change>(new BoundedChannelOptions(capacity)
         {
@@ -36,7 +36,7 @@ internal sealed class ProcessTracker : IDisposable
         _processes = processes;
         _inspector = inspector;
         _resolver = resolver;
-        _dotnet = dotnet;
+        _runtimes = runtimes;
         _failures = failures;
     }
 
@@ -53,10 +53,18 @@ internal sealed class ProcessTracker : IDisposable
         switch (change)
         {
             case ProcessChange.Seen:
-                _dotnet?.Acquire(pid, holder);
+                foreach (var runtime in _runtimes)
+                {
+                    runtime.Acquire(pid, holder);
+                }
+
                 break;
             case ProcessChange.Exec:
-                _dotnet?.Exec(pid);
+                foreach (var runtime in _runtimes)
+                {
+                    runtime.Exec(pid);
+                }
+
                 break;
             case ProcessChange.Exit:
                 if (_processes.TryGet(pid, out var state))
@@ -64,7 +72,11 @@ internal sealed class ProcessTracker : IDisposable
                     state.MarkExited();
                 }
 
-                _dotnet?.Exited(pid);
+                foreach (var runtime in _runtimes)
+                {
+                    runtime.Exited(pid);
+                }
+
                 break;
         }
 
@@ -125,7 +137,11 @@ internal sealed class ProcessTracker : IDisposable
             _resolver.PerfMapOf(state).Refresh();
         }
 
-        _dotnet?.SetRuntime(pid, snapshot.HasDotnetRuntime, startTime);
+        foreach (var runtime in _runtimes)
+        {
+            runtime.SetImage(pid, snapshot, startTime);
+        }
+
         return state;
     }
 
