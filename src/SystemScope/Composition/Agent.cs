@@ -1,6 +1,7 @@
 using SystemScope.Core.Analyses;
 using SystemScope.Core.Analyses.BlockIo;
 using SystemScope.Core.Analyses.Cpu;
+using SystemScope.Core.Analyses.Gpu;
 using SystemScope.Core.Analyses.Memory;
 using SystemScope.Core.Analyses.Network;
 using SystemScope.Core.Analyses.Scheduler;
@@ -76,6 +77,9 @@ internal sealed class Agent : IDisposable
         new PageFaultAnalysisProvider(symbolizer),
         new MemoryAnalysisProvider(),
         new TcpAnalysisProvider(),
+        new GpuFlameGraphAnalysisProvider(symbolizer),
+        new GpuIdleAnalysisProvider(symbolizer),
+        new GpuMemoryAnalysisProvider(),
     ];
 
     /// <summary>Export formats per model type; the first one registered for a type is its default on the command line.</summary>
