@@ -27,6 +27,7 @@ public sealed class GpuFlameGraphAnalysis : IAnalysis, IEventSink<GpuApiCall>
     private readonly GpuFrames _frames;
     private readonly GpuWindows _windows;
     private readonly Symbol[] _top = new Symbol[1];
+    private readonly TimeOrdered<Event<GpuApiCall>> _pending = new();
     private ProcessFilter _filter;
 
     public GpuFlameGraphAnalysis(IStackSymbolizer symbolizer, ProcessFilter filter, long originNs, TimeSpan window)
@@ -53,45 +54,22 @@ public sealed class GpuFlameGraphAnalysis : IAnalysis, IEventSink<GpuApiCall>
 
     public void OnEvents(ReadOnlySpan<Event<GpuApiCall>> events)
     {
-        var processRoot = _filter.SinglePid is null;
         foreach (ref readonly var e in events)
         {
-            if (!_filter.MayMatch(e.Header.Pid))
+            if (_filter.MayMatch(e.Header.Pid) && Weigh(e.Header, e.Payload).Model is not null)
             {
-                continue;
+                _windows.Saw(e.Header.TimestampNs + e.Header.DurationNs);
+                _pending.Add(e.Header.TimestampNs, e);
             }
-
-            var call = e.Payload;
-            _windows.Saw(e.Header.TimestampNs + e.Header.DurationNs);
-            var (model, weight) = call.Class switch
-            {
-                GpuCallClass.Launch or GpuCallClass.Submit when call.Result == 0 => (Launches, 1L),
-                GpuCallClass.CopyHostToDevice or GpuCallClass.CopyDeviceToHost or GpuCallClass.CopyDeviceToDevice or GpuCallClass.Copy
-                    when call.Result == 0 && call.Bytes > 0 => (Copies, call.Bytes),
-                GpuCallClass.Synchronize when e.Header.DurationNs > 0 => (Waits, e.Header.DurationNs),
-                _ => (null, 0L),
-            };
-            if (model is null)
-            {
-                continue;
-            }
-
-            _top[0] = call.Class switch
-            {
-                GpuCallClass.Launch or GpuCallClass.Submit => _frames.Kernel(e.Header.Pid, call),
-                GpuCallClass.Synchronize => _frames.Wait(call),
-                _ => _frames.Copy(call.Class),
-            };
-            var process = processRoot ? ProcessName(e.Header.Pid, call) : null;
-            model.Add(_stacks.Build(e.Header.Pid, call.UserStack.Span, default, process, _top), weight);
         }
     }
 
-    /// <summary>Closes the windows every source has passed (with what they got, or empty).</summary>
+    /// <summary>Closes the windows every source has passed, each with the calls that started in it (the last one when the session ends).</summary>
     public void OnTick(long watermarkNs)
     {
         foreach (var (start, end) in _windows.Due(watermarkNs))
         {
+            _pending.ApplyUpTo(end - 1, Add);
             Launches.CloseWindow(start, end);
             Copies.CloseWindow(start, end);
             Waits.CloseWindow(start, end);
@@ -104,6 +82,7 @@ public sealed class GpuFlameGraphAnalysis : IAnalysis, IEventSink<GpuApiCall>
         Copies.Reset();
         Waits.Reset();
         _frames.Reset();
+        _pending.Clear();
     }
 
     public void OnFilterChanged(ProcessFilter filter)
@@ -111,6 +90,30 @@ public sealed class GpuFlameGraphAnalysis : IAnalysis, IEventSink<GpuApiCall>
         _filter = filter;
         Reset();
     }
+
+    private void Add(Event<GpuApiCall> e)
+    {
+        var call = e.Payload;
+        var (model, weight) = Weigh(e.Header, call);
+        _top[0] = call.Class switch
+        {
+            GpuCallClass.Launch or GpuCallClass.Submit => _frames.Kernel(e.Header.Pid, call),
+            GpuCallClass.Synchronize => _frames.Wait(call),
+            _ => _frames.Copy(call.Class),
+        };
+        var process = _filter.SinglePid is null ? ProcessName(e.Header.Pid, call) : null;
+        model?.Add(_stacks.Build(e.Header.Pid, call.UserStack.Span, default, process, _top), weight);
+    }
+
+    /// <summary>Which graph a call goes to, and with what weight (null: none).</summary>
+    private (FlameGraphModel? Model, long Weight) Weigh(in EventHeader header, in GpuApiCall call) => call.Class switch
+    {
+        GpuCallClass.Launch or GpuCallClass.Submit when call.Result == 0 => (Launches, 1L),
+        GpuCallClass.CopyHostToDevice or GpuCallClass.CopyDeviceToHost or GpuCallClass.CopyDeviceToDevice or GpuCallClass.Copy
+            when call.Result == 0 && call.Bytes > 0 => (Copies, call.Bytes),
+        GpuCallClass.Synchronize when header.DurationNs > 0 => (Waits, header.DurationNs),
+        _ => (null, 0L),
+    };
 
     private static string ProcessName(int pid, in GpuApiCall call) =>
         call.ProcessName.Length > 0 ? call.ProcessName : "pid " + pid.ToString(CultureInfo.InvariantCulture);
