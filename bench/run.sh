@@ -187,6 +187,11 @@ if [[ ${SKIP_STACKS:-0} != 1 ]]; then
   BIN=$BIN DURATION=$STACK_SECONDS REPORT=$REPORT RESULTS=$RESULTS bench/stack-quality.sh
 fi
 
+# --- 7b. accelerator API calls: uprobe cost per call on the stand-in CUDA library -------------------
+if [[ ${SKIP_GPU:-0} != 1 ]]; then
+  BIN=$BIN ROUNDS=$ROUNDS REPORT=$REPORT RESULTS=$RESULTS bench/gpu-api.sh
+fi
+
 # --- 8. per-event costs of the agent's own code ----------------------------------------------------
 echo "per-event costs"
 dotnet run -c Release --project bench/SystemScope.Bench --nologo -v:q >>"$REPORT"

@@ -86,6 +86,45 @@ public sealed unsafe class BpfProgram
     }
 
     /// <summary>
+    /// Attaches to the entry (or, with <paramref name="returnProbe"/>, the return) of the function at
+    /// <paramref name="fileOffset"/> in the ELF file <paramref name="binaryPath"/>, in every process that
+    /// maps it (uprobes are set on the file's inode). <paramref name="cookie"/> is what the program reads
+    /// with <c>bpf_get_attach_cookie</c>; <paramref name="label"/> names the function in errors.
+    /// </summary>
+    public BpfLink AttachUprobe(string binaryPath, ulong fileOffset, bool returnProbe, ulong cookie, string label)
+    {
+        ArgumentNullException.ThrowIfNull(binaryPath);
+        var added = false;
+        _owner.Handle.DangerousAddRef(ref added);
+        var path = Marshal.StringToCoTaskMemUTF8(binaryPath);
+        try
+        {
+            var opts = new BpfUprobeOpts
+            {
+                Size = (nuint)sizeof(BpfUprobeOpts),
+                Cookie = cookie,
+                Retprobe = returnProbe ? (byte)1 : (byte)0,
+            };
+            var link = Libbpf.ProgramAttachUprobe(_program, -1, (byte*)path, (nuint)fileOffset, &opts);
+            if (link == 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                throw new BpfException($"program {Name}: attach {(returnProbe ? "uretprobe" : "uprobe")} {binaryPath}:{label}: {Errno.Describe(errno)}", errno);
+            }
+
+            return new BpfLink(link, Name);
+        }
+        finally
+        {
+            Marshal.FreeCoTaskMem(path);
+            if (added)
+            {
+                _owner.Handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>
     /// Runs the program on every sample of the perf event and enables the event. The link gets its
     /// own duplicate of the fd (libbpf closes it on detach), so <paramref name="perfEvent"/> stays
     /// usable for enable/disable and is closed by its owner as usual.

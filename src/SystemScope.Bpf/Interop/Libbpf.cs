@@ -48,6 +48,9 @@ internal static unsafe partial class Libbpf
     [LibraryImport(Library, EntryPoint = "bpf_program__attach", SetLastError = true)]
     internal static partial nint ProgramAttach(nint prog);
 
+    [LibraryImport(Library, EntryPoint = "bpf_program__attach_uprobe_opts", SetLastError = true)]
+    internal static partial nint ProgramAttachUprobe(nint prog, int pid, byte* binaryPath, nuint funcOffset, BpfUprobeOpts* opts);
+
     [LibraryImport(Library, EntryPoint = "bpf_program__attach_perf_event", SetLastError = true)]
     internal static partial nint ProgramAttachPerfEvent(nint prog, int perfEventFd);
 

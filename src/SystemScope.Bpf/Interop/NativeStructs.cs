@@ -155,3 +155,14 @@ internal struct BpfMapCreateOpts
     [FieldOffset(24)] public uint InnerMapFd;
     [FieldOffset(28)] public uint MapFlags;
 }
+
+/// <summary>struct bpf_uprobe_opts of libbpf 1.1.2 (40 bytes).</summary>
+[StructLayout(LayoutKind.Explicit, Size = 40)]
+internal unsafe struct BpfUprobeOpts
+{
+    [FieldOffset(0)] public nuint Size;
+    [FieldOffset(8)] public nuint RefCounterOffset;
+    [FieldOffset(16)] public ulong Cookie;
+    [FieldOffset(24)] public byte Retprobe;
+    [FieldOffset(32)] public byte* FunctionName;
+}

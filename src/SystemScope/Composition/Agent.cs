@@ -17,6 +17,7 @@ using SystemScope.Core.Sources;
 using SystemScope.Server.Hosting;
 using SystemScope.Sources.BlockIo;
 using SystemScope.Sources.Cpu;
+using SystemScope.Sources.Gpu;
 using SystemScope.Sources.Memory;
 using SystemScope.Sources.OffCpu;
 using SystemScope.Sources.Process;
@@ -63,6 +64,7 @@ internal sealed class Agent : IDisposable
         new BlockIoSourceProvider(),
         new MemorySourceProvider(),
         new TcpSourceProvider(),
+        new GpuSourceProvider(),
     ];
 
     public static IReadOnlyList<IAnalysisProvider> AnalysisProviders(Symbolizer symbolizer) =>
@@ -77,6 +79,7 @@ internal sealed class Agent : IDisposable
         new PageFaultAnalysisProvider(symbolizer),
         new MemoryAnalysisProvider(),
         new TcpAnalysisProvider(),
+        new GpuApiAnalysisProvider(),
         new GpuFlameGraphAnalysisProvider(symbolizer),
         new GpuIdleAnalysisProvider(symbolizer),
         new GpuMemoryAnalysisProvider(),
