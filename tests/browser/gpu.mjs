@@ -89,8 +89,8 @@ test('GPU calls in the browser: a device track, the per-API table, the merged fl
   });
 
   await step(t, 'the per-API table lists the calls with their counts', async () => {
-    const table = session.models.find((m) => m.type === 'table' && m.sources.includes('gpu') && m.id !== 'gpu.idle');
-    assert.ok(table, `a per-API table among ${session.models.map((m) => `${m.id} (${m.type})`)}`);
+    const table = session.models.find((m) => m.id === 'gpu.calls');
+    assert.ok(table?.type === 'table', `the per-API table among ${session.models.map((m) => `${m.id} (${m.type})`)}`);
     await open(h, table.id);
     const text = await waitFor('cuLaunchKernel in the table', async () => {
       const t = await h.text(h.inPanel(table.id, 'table'));

@@ -111,7 +111,7 @@ public sealed class GpuCorrelationTests
         }
     }
 
-    /// <summary>The stand-in libcuda.so.1 and the gpu_steps program, built once per run.</summary>
+    /// <summary>The stand-in libcuda.so.1 and the gpu_steps program (built once per run).</summary>
     private static (string Library, string Driver) Build()
     {
         lock (BuildLock)
@@ -121,13 +121,9 @@ public sealed class GpuCorrelationTests
                 return built;
             }
 
-            var directory = Directory.CreateTempSubdirectory("systemscope-gpu-correlation-").FullName;
-            var source = Path.Combine(RepoPaths.Workloads, "gpu");
-            var library = Path.Combine(directory, "libcuda.so.1");
-            var driver = Path.Combine(directory, "gpu_steps");
-            Gcc(["-O2", "-shared", "-fPIC", "-Wall", "-Werror", "-o", library, Path.Combine(source, "cuda.c")]);
-            Gcc(["-O1", "-g", "-fno-omit-frame-pointer", "-Wall", "-Werror", "-o", driver, Path.Combine(source, "gpu_steps.c"), "-ldl"]);
-            _built = (library, driver);
+            var driver = Path.Combine(Directory.CreateTempSubdirectory("systemscope-gpu-correlation-").FullName, "gpu_steps");
+            Gcc(["-O1", "-g", "-fno-omit-frame-pointer", "-Wall", "-Werror", "-o", driver, Path.Combine(RepoPaths.Workloads, "gpu", "gpu_steps.c"), "-ldl"]);
+            _built = (StandInLibraries.Library("cuda"), driver);
             return _built.Value;
         }
     }
