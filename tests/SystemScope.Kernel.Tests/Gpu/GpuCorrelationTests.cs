@@ -87,6 +87,30 @@ public sealed class GpuCorrelationTests
         Assert.Contains(busy.GetProperty("values").EnumerateArray(), v => v.ValueKind == JsonValueKind.Number && v.GetDouble() > 0);
     }
 
+    [AgentFact]
+    public void Runtime_api_kernels_are_named_by_the_symbol_of_their_host_stub()
+    {
+        const int steps = 4;
+        using var driver = StandInLibraries.StartDriver("cudart", StandInLibraries.Library("cudart"), steps, 5_000, "wait-probes");
+
+        var result = AgentBinary.Run(Patience, "record", "gpu", "--pid", driver.Pid.ToString(), "--duration", "60", "--format", "json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var document = JsonDocument.Parse(result.Stdout);
+        var paths = Paths(document.RootElement.GetProperty("gpu.flame.launches").GetProperty("root")).ToList();
+        foreach (var stub in new[] { "vector_add_stub", "scale_stub" })
+        {
+            var launches = paths.Where(p => p.Frames[^1].Name == stub).ToList();
+            Assert.True(launches.Sum(p => p.Self) == 2 * steps, string.Join('\n', paths.Select(p => string.Join(';', p.Frames.Select(f => f.Name)) + " " + p.Self)));
+            Assert.All(launches, p => Assert.Equal(("gpu", "cudaLaunchKernel"), (p.Frames[^1].Kind, p.Frames[^2].Name)));
+        }
+
+        // Copies by direction: one 1 MiB copy each way per step.
+        var copies = Paths(document.RootElement.GetProperty("gpu.flame.copies").GetProperty("root")).ToList();
+        Assert.Equal(steps << 20, copies.Where(p => p.Frames[^1].Name == "[copy host→device]").Sum(p => p.Self));
+        Assert.Equal(steps << 20, copies.Where(p => p.Frames[^1].Name == "[copy device→host]").Sum(p => p.Self));
+    }
+
     private sealed record Frame(string Name, string Kind);
 
     private sealed record FramePath(IReadOnlyList<Frame> Frames, long Self);

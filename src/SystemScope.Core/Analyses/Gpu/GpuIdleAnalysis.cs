@@ -97,20 +97,36 @@ public sealed class GpuIdleAnalysis :
         }
     }
 
+    // The other layers' events are queued for any process of the filter and kept, when applied in time
+    // order, only for processes that use an accelerator: by then every call up to that time has arrived,
+    // though a layer's batch may arrive before the first calls of the process.
+
     public void OnEvents(ReadOnlySpan<Event<ThreadSwitch>> events)
     {
         foreach (ref readonly var e in events)
         {
             var sw = e.Payload;
             var ts = e.Header.TimestampNs;
-            if (sw.PrevTid != 0 && _gpuPids.Contains(sw.PrevPid))
+            if (sw.PrevTid != 0 && _filter.MayMatch(sw.PrevPid))
             {
-                _pending.Add(ts, () => _activity.Switched(sw.PrevTid, ts, sw.PrevState));
+                _pending.Add(ts, () =>
+                {
+                    if (_gpuPids.Contains(sw.PrevPid))
+                    {
+                        _activity.Switched(sw.PrevTid, ts, sw.PrevState);
+                    }
+                });
             }
 
-            if (sw.NextTid != 0 && _gpuPids.Contains(sw.NextPid))
+            if (sw.NextTid != 0 && _filter.MayMatch(sw.NextPid))
             {
-                _pending.Add(ts, () => _activity.Switched(sw.NextTid, ts, SchedState.Running));
+                _pending.Add(ts, () =>
+                {
+                    if (_gpuPids.Contains(sw.NextPid))
+                    {
+                        _activity.Switched(sw.NextTid, ts, SchedState.Running);
+                    }
+                });
             }
         }
     }
@@ -119,16 +135,22 @@ public sealed class GpuIdleAnalysis :
     {
         foreach (ref readonly var e in events)
         {
-            if (!_gpuPids.Contains(e.Header.Pid))
+            if (!_filter.MayMatch(e.Header.Pid))
             {
                 continue;
             }
 
             var header = e.Header;
             var span = e.Payload;
-            var where = _names.Describe(header.Pid, span.UserStack.Span, 3);
-            var reason = SchedStates.Name(span.State) + (where.Length > 0 ? " in " + where : string.Empty);
-            _pending.Add(header.TimestampNs + header.DurationNs, () => _activity.Block(header.Tid, header.TimestampNs, header.TimestampNs + header.DurationNs, reason));
+            _pending.Add(header.TimestampNs + header.DurationNs, () =>
+            {
+                if (_gpuPids.Contains(header.Pid))
+                {
+                    var where = _names.Describe(header.Pid, span.UserStack.Span, 3);
+                    var reason = SchedStates.Name(span.State) + (where.Length > 0 ? " in " + where : string.Empty);
+                    _activity.Block(header.Tid, header.TimestampNs, header.TimestampNs + header.DurationNs, reason);
+                }
+            });
         }
     }
 
@@ -136,14 +158,21 @@ public sealed class GpuIdleAnalysis :
     {
         foreach (ref readonly var e in events)
         {
-            if (e.Header.Tid == 0 || !_gpuPids.Contains(e.Header.Pid))
+            if (e.Header.Tid == 0 || !_filter.MayMatch(e.Header.Pid))
             {
                 continue;
             }
 
             var header = e.Header;
-            var where = _names.Describe(header.Pid, e.Payload.UserStack.Span, 2);
-            _pending.Add(header.TimestampNs, () => _activity.Sample(header.Tid, header.TimestampNs, where.Length > 0 ? where : "kernel code"));
+            var stack = e.Payload.UserStack;
+            _pending.Add(header.TimestampNs, () =>
+            {
+                if (_gpuPids.Contains(header.Pid))
+                {
+                    var where = _names.Describe(header.Pid, stack.Span, 2);
+                    _activity.Sample(header.Tid, header.TimestampNs, where.Length > 0 ? where : "kernel code");
+                }
+            });
         }
     }
 
@@ -152,14 +181,20 @@ public sealed class GpuIdleAnalysis :
         foreach (ref readonly var e in events)
         {
             // The gpu source's own spans are the waits that make the device busy, not what the thread did while it idled.
-            if (e.Header.Tid == 0 || e.Payload.Category == GpuSources.SpanCategory || !_gpuPids.Contains(e.Header.Pid))
+            if (e.Header.Tid == 0 || e.Payload.Category == GpuSources.SpanCategory || !_filter.MayMatch(e.Header.Pid))
             {
                 continue;
             }
 
             var header = e.Header;
             var reason = e.Payload.Reason;
-            _pending.Add(header.TimestampNs, () => _activity.Span(header.Tid, header.TimestampNs, header.TimestampNs + header.DurationNs, reason));
+            _pending.Add(header.TimestampNs, () =>
+            {
+                if (_gpuPids.Contains(header.Pid))
+                {
+                    _activity.Span(header.Tid, header.TimestampNs, header.TimestampNs + header.DurationNs, reason);
+                }
+            });
         }
     }
 

@@ -6,7 +6,7 @@ namespace SystemScope.Core.Analyses.Gpu;
 public static class GpuSources
 {
     /// <summary>The source that publishes <see cref="GpuApiCall"/>s.</summary>
-    public const string SourceId = "gpu";
+    public const string SourceId = GpuApiAnalysis.SourceId;
 
     /// <summary>The category of the <c>gpu</c> source's own timeline spans (its waits are not what a thread did "meanwhile").</summary>
     public const string SpanCategory = "gpu";
