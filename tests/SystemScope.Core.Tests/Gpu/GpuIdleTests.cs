@@ -67,6 +67,27 @@ public sealed class GpuIdleTests
     }
 
     [Fact]
+    public void Waiting_for_a_CPU_counts_as_wanting_to_run_not_as_being_blocked()
+    {
+        var analysis = Analysis();
+        analysis.OnEvents([.. Step(0), .. Step(100 * Ms)]);
+        // Computing in the gap, preempted for 50 ms of it (runnable): still "on CPU in" the function.
+        analysis.OnEvents([
+            new Event<ThreadSwitch>(new EventHeader(ThreadSwitch.Kind, 17 * Ms, 0, 0), new ThreadSwitch(0, 0, 0, SchedState.Running, 7, 7, "swapper", "driver")),
+            new Event<ThreadSwitch>(new EventHeader(ThreadSwitch.Kind, 30 * Ms, 7, 7), new ThreadSwitch(0, 7, 7, SchedState.Runnable, 9, 9, "driver", "other")),
+            new Event<ThreadSwitch>(new EventHeader(ThreadSwitch.Kind, 80 * Ms, 9, 9), new ThreadSwitch(0, 9, 9, SchedState.Runnable, 7, 7, "other", "driver")),
+        ]);
+        analysis.OnEvents([.. Enumerable.Range(0, 10).Select(i => Tick(20 * Ms + (i * Ms), [0x90, 0x80]))]);
+        analysis.OnTick(long.MaxValue);
+
+        var row = Assert.Single(Rows(analysis));
+        Assert.Equal("on CPU in u90 ← u80", row.GetProperty("doing").GetString());
+        Assert.Equal(50 * Ms, row.GetProperty("runnable_ns").GetInt64());
+        Assert.Equal(50 * Ms, row.GetProperty("off_cpu_ns").GetInt64());
+        Assert.Equal("runnable (waiting for a CPU)", row.GetProperty("blocked").GetString());
+    }
+
+    [Fact]
     public void Without_evidence_the_gap_is_unknown_and_short_gaps_are_not_listed()
     {
         var analysis = Analysis();

@@ -77,7 +77,7 @@ static void wait_for_probes(void)
 		}
 		usleep(10000);
 	}
-	usleep(500000); /* the return probes attach right after the entry probes */
+	sleep(2); /* the return probes attach after the entry probes, later still on a loaded machine */
 }
 
 __attribute__((noinline)) void launch_kernels(void)

@@ -48,6 +48,7 @@ public static class IdleGapTable
         new("blocked", "Blocked on", ColumnType.String),
         new("on_cpu_ns", "On CPU", ColumnType.Int, "ns"),
         new("off_cpu_ns", "Off CPU", ColumnType.Int, "ns"),
+        new("runnable_ns", "Of which waiting for a CPU", ColumnType.Int, "ns"),
         new("samples", "CPU samples", ColumnType.Int),
     ];
 
@@ -64,7 +65,7 @@ public static class IdleGapTable
         return
         [
             (long)gap.Pid, process, (long)gap.Tid, thread, gap.StartNs - originNs, gap.EndNs - gap.StartNs, ongoing ? 1L : 0L,
-            a.Doing, a.OnCpu, a.Blocked, OrNull(a.OnCpuNs), OrNull(a.OffCpuNs), a.Samples,
+            a.Doing, a.OnCpu, a.Blocked, OrNull(a.OnCpuNs), OrNull(a.OffCpuNs), OrNull(a.RunnableNs), a.Samples,
         ];
     }
 

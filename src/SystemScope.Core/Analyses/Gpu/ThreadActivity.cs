@@ -8,8 +8,9 @@ namespace SystemScope.Core.Analyses.Gpu;
 /// <param name="Blocked">What it was blocked on the longest (a span's reason, a blocking stack, or a state); empty: nothing known.</param>
 /// <param name="OnCpuNs">Time on a CPU when the scheduler was traced; null otherwise.</param>
 /// <param name="OffCpuNs">Time off CPU (from the scheduler, else what blocked spans covered); null when nothing says.</param>
+/// <param name="RunnableNs">Of the time off CPU, the time it waited for a CPU (from the scheduler; else null).</param>
 /// <param name="Samples">CPU samples of the thread in the gap.</param>
-public readonly record struct GapActivity(string Doing, string OnCpu, string Blocked, long? OnCpuNs, long? OffCpuNs, long Samples)
+public readonly record struct GapActivity(string Doing, string OnCpu, string Blocked, long? OnCpuNs, long? OffCpuNs, long? RunnableNs, long Samples)
 {
     public const string Unknown = "unknown";
 }
@@ -51,7 +52,7 @@ public sealed class ThreadActivity
     {
         if (!_threads.TryGetValue(tid, out var log))
         {
-            return new GapActivity(GapActivity.Unknown, string.Empty, string.Empty, null, null, 0);
+            return new GapActivity(GapActivity.Unknown, string.Empty, string.Empty, null, null, null, 0);
         }
 
         var (onCpu, samples) = Top(log.Samples, startNs, endNs, countOnly: true);
@@ -61,15 +62,17 @@ public sealed class ThreadActivity
             states.Add(new Interval(log.OpenSince, endNs, StateReason(open)));
         }
 
-        long? onCpuNs = null, offCpuNs = null;
+        long? onCpuNs = null, offCpuNs = null, runnableNs = null;
         var schedKnown = states.Exists(s => s.End > startNs && s.Start < endNs);
         if (schedKnown)
         {
-            onCpuNs = states.Where(s => s.Reason == RunningReason).Sum(s => DeviceBusy.Overlap(s.Start, s.End, startNs, endNs));
-            offCpuNs = states.Where(s => s.Reason != RunningReason).Sum(s => DeviceBusy.Overlap(s.Start, s.End, startNs, endNs));
+            long Sum(Func<Interval, bool> which) => states.Where(which).Sum(s => DeviceBusy.Overlap(s.Start, s.End, startNs, endNs));
+            onCpuNs = Sum(s => s.Reason == RunningReason);
+            runnableNs = Sum(s => s.Reason == RunnableReason);
+            offCpuNs = Sum(s => s.Reason != RunningReason);
         }
 
-        // The most specific evidence of being off CPU that covers some of the gap.
+        // The most specific evidence of waiting that covers some of the gap; waiting for a CPU only when nothing else.
         var (blocked, blockedNs) = Top(log.Spans, startNs, endNs, countOnly: false);
         if (blockedNs == 0)
         {
@@ -78,16 +81,26 @@ public sealed class ThreadActivity
 
         if (blockedNs == 0)
         {
-            (blocked, blockedNs) = Top(states.Where(s => s.Reason != RunningReason).ToList(), startNs, endNs, countOnly: false);
+            (blocked, blockedNs) = Top(states.Where(s => s.Reason is not (RunningReason or RunnableReason)).ToList(), startNs, endNs, countOnly: false);
+        }
+
+        if (blockedNs == 0)
+        {
+            (blocked, blockedNs) = Top(states.Where(s => s.Reason == RunnableReason).ToList(), startNs, endNs, countOnly: false);
         }
 
         offCpuNs ??= blockedNs > 0 ? blockedNs : null;
-        var mostlyOff = schedKnown ? offCpuNs >= onCpuNs : blockedNs * 2 >= endNs - startNs || (samples == 0 && blockedNs > 0);
-        var doing = mostlyOff && blocked.Length > 0 ? blocked
+
+        // A thread that was runnable wanted to run: it counts with its CPU time against the time it waited for something else.
+        var mostlyWaiting = schedKnown
+            ? offCpuNs - runnableNs > onCpuNs + runnableNs
+            : blockedNs * 2 >= endNs - startNs || (samples == 0 && blockedNs > 0);
+        var doing = mostlyWaiting && blocked.Length > 0 ? blocked
             : onCpu.Length > 0 ? "on CPU in " + onCpu
             : schedKnown && onCpuNs > 0 ? "on CPU"
+            : blocked.Length > 0 ? blocked
             : GapActivity.Unknown;
-        return new GapActivity(doing, onCpu, blocked, onCpuNs, offCpuNs, samples);
+        return new GapActivity(doing, onCpu, blocked, onCpuNs, offCpuNs, runnableNs, samples);
     }
 
     /// <summary>Drops what ended before <paramref name="beforeNs"/>: no gap still to explain reaches back that far.</summary>
@@ -107,13 +120,14 @@ public sealed class ThreadActivity
     public void Reset() => _threads.Clear();
 
     private const string RunningReason = "running";
+    private const string RunnableReason = "runnable (waiting for a CPU)";
 
     private static string StateReason(SchedState state) => state switch
     {
         SchedState.Running => RunningReason,
         SchedState.Sleeping => "sleeping (S)",
         SchedState.Blocked => "blocked (D)",
-        SchedState.Runnable => "runnable (waiting for a CPU)",
+        SchedState.Runnable => RunnableReason,
         _ => "off CPU (other)",
     };
 
