@@ -13,8 +13,8 @@ cd "$(dirname "$0")/.."
 
 BIN=${BIN:-$PWD/out/systemscope}
 ROUNDS=${ROUNDS:-5}
-CALLS=${CALLS:-200000}          # launches per tight-loop measurement
-PACED_CALLS=${PACED_CALLS:-200000}
+CALLS=${CALLS:-50000}           # launches per tight-loop measurement
+PACED_CALLS=${PACED_CALLS:-100000}
 PACED_NS=${PACED_NS:-9500}      # computation between paced launches: ~100k launches/s on this machine's cores
 RESULTS=${RESULTS:-bench/results}
 REPORT=${REPORT:-$RESULTS/gpu-api.md}
@@ -55,11 +55,11 @@ traced() { # LOG KEY DRIVER-OPTIONS -- TRACER...
   while [[ $1 != -- ]]; do options+=("$1"); shift; done
   shift
   "$@" >"$log" 2>&1 & t=$!; pids+=("$t")
-  value=$(drive "$key" wait-probes "${options[@]}")
-  kill -INT "$t" 2>/dev/null || true; wait "$t" 2>/dev/null || true
+  value=$(drive "$key" wait-probe=cuLaunchKernel "${options[@]}")
+  kill -TERM "$t" 2>/dev/null || true; wait "$t" 2>/dev/null || true  # background jobs ignore SIGINT
   echo "$value"
 }
-systemscope() { "$BIN" record gpu --duration 600 --format json "$@"; }
+systemscope() { exec "$BIN" record gpu --duration 600 --format json "$@"; }  # exec: the background job is the agent itself, for kill
 BPFTRACE_PROGRAM="uprobe:$LIB:cuLaunchKernel { @calls = count(); } uretprobe:$LIB:cuLaunchKernel { @returns = count(); }"
 
 echo "gpu-api: $ROUNDS rounds of $CALLS cuLaunchKernel calls bare / SystemScope gpu (stacks) / SystemScope gpu (no stacks) / bpftrace uprobe+uretprobe count"
@@ -75,6 +75,16 @@ for round in $(seq 1 "$ROUNDS"); do
   traced "$RESULTS/gpu-paced-ss.log" elapsed_ns "paced=$PACED_CALLS,$PACED_NS" -- systemscope >>"$RESULTS/gpu-paced-ss.txt"
   echo "  round $round: bare $(tail -1 "$RESULTS/gpu-bare.txt") ns, SystemScope $(tail -1 "$RESULTS/gpu-ss.txt") ns (no stacks $(tail -1 "$RESULTS/gpu-ss-nostack.txt")), bpftrace $(tail -1 "$RESULTS/gpu-bt.txt") ns per call"
 done
+
+# BPF run time per probe hit, by the kernel's own accounting (bpf_stats): what the programs cost, apart
+# from the breakpoint trap every uprobe pays (which bpftrace's count pays too).
+bpf_ns() { # PROGRAM-NAME: ns per run of the agent's program, read while it is attached
+  bpftool prog show 2>/dev/null | awk -v n="$1" '$4 == n {for (i = 1; i < NF; i++) {if ($i == "run_time_ns") t = $(i+1); if ($i == "run_cnt") c = $(i+1)}} END {if (c > 0) printf "%.0f", t / c; else print "n/a"}'
+}
+"$BIN" record gpu --duration 600 --format json >"$RESULTS/gpu-stats.log" 2>&1 & stats_agent=$!; pids+=("$stats_agent")
+drive ns_per_call wait-probe=cuLaunchKernel "loop=$CALLS" >/dev/null
+entry_ns=$(bpf_ns gpu_entry); return_ns=$(bpf_ns gpu_return)
+kill -TERM "$stats_agent" 2>/dev/null || true; wait "$stats_agent" 2>/dev/null || true
 
 bare=$(median <"$RESULTS/gpu-bare.txt")
 ss=$(median <"$RESULTS/gpu-ss.txt")
@@ -99,6 +109,8 @@ echo "| bare | $bare | |"
 echo "| SystemScope \`gpu\` (uprobe + uretprobe, user stack walked and sent per call) | $ss | $(python3 -c "print(f'{$ss - $bare:.0f}')") |"
 echo "| SystemScope \`gpu --stacks false\` | $ss_nostack | $(python3 -c "print(f'{$ss_nostack - $bare:.0f}')") |"
 echo "| bpftrace uprobe + uretprobe count | $bt | $(python3 -c "print(f'{$bt - $bare:.0f}')") |"
+echo
+echo "BPF run time per hit (bpf_stats, stacks on): entry $entry_ns ns, return $return_ns ns (the return walks the user stack and sends the record); the rest of the added time is the breakpoint trap and return trampoline every uprobe pays, as bpftrace's count shows."
 echo
 echo "Paced driver at ~${rate}k calls/s bare ($PACED_CALLS launches, ${PACED_NS} ns of computation each): elapsed traced ÷ bare = **$ratio** (median)."
 echo

@@ -66,9 +66,7 @@ sleep 1
 import json, sys
 d = json.load(open(sys.argv[1]))
 def rows(model):
-    m = d.get(model, {})
-    names = [c["name"] for c in m.get("columns", [])]
-    return [dict(zip(names, r)) for r in m.get("rows", [])]
+    return d.get(model, {}).get("rows", [])
 print("\nlibraries:")
 for r in rows("gpu.libraries"):
     print(f"  {r['library'] or '(none)'}  {r['vendor']}  {r['probes']} functions traced  missing: {r['missing'] or '-'}  {r['note']}")

@@ -73,7 +73,7 @@ int gpu_entry(struct pt_regs *ctx)
 	asm volatile("" : "+r"(depth));
 	thread->depth = depth + 1;
 	if (depth >= GPU_DEPTH) {
-		count(GPU_CTR_TOO_DEEP);
+		count(GPU_CTR_NESTED_TOO_DEEP);
 		return 0;
 	}
 	call = &thread->calls[depth];
@@ -155,7 +155,7 @@ static __always_inline void emit(struct pt_regs *ctx, const struct gpu_inflight_
 	r->user_len = frames;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	ss_submit(&calls, r);
-	count(GPU_CTR_CALLS);
+	count(GPU_CTR_CALLS_SENT);
 }
 
 SEC("uretprobe")

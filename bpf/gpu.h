@@ -67,9 +67,9 @@ struct gpu_call {
 };
 
 enum gpu_counter {
-	GPU_CTR_CALLS = 0,            /* calls sent to user space */
+	GPU_CTR_CALLS_SENT = 0,       /* calls sent to user space */
 	GPU_CTR_UNMATCHED_RETURNS,    /* returns without a kept entry (entered before attach, or a frame left by longjmp) */
-	GPU_CTR_TOO_DEEP,             /* calls nested deeper than GPU_DEPTH: timed by nobody */
+	GPU_CTR_NESTED_TOO_DEEP,      /* calls nested deeper than GPU_DEPTH: timed by nobody */
 	GPU_CTR_LOST_NO_STORAGE,      /* no per-thread storage: the call is not traced */
 	GPU_CTR_MAX,
 };

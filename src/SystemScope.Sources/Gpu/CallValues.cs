@@ -43,8 +43,13 @@ internal static class CallValues
                 }
 
                 var count = Argument(args, dims.CountArgument);
-                uint Size(int i) => (ulong)i < count ? (uint)Pointee(call, function, dims.Argument, i * 8, 8) : 1;
-                return (Size(0), Size(1), Size(2));
+                Span<uint> sizes = [1, 1, 1];
+                for (var i = 0; i < sizes.Length && (ulong)i < count; i++)
+                {
+                    sizes[i] = (uint)Pointee(call, function, dims.Argument, i * 8, 8);
+                }
+
+                return (sizes[0], sizes[1], sizes[2]);
             default:
                 return (0, 0, 0);
         }

@@ -46,7 +46,9 @@ public sealed class GpuRecordTests
         Assert.Equal(new Dictionary<string, long> { ["vector_add"] = 2 * steps, ["scale_kernel"] = 2 * steps }, run.Kernels(pid));
 
         // The thread's blocked time reads as waiting on the GPU, in the synchronisation, on its stream.
-        var waiting = run.Reasons(pid).Where(r => r.Key.StartsWith("in cuStreamSynchronize on stream 0x", StringComparison.Ordinal) && r.Key.EndsWith("(waiting on GPU)", StringComparison.Ordinal)).ToList();
+        // (The timeline labels a span "NAME DETAIL": "in cuStreamSynchronize stream 0x… (waiting on GPU)".)
+        var waiting = run.Reasons(pid).Where(r => r.Key.StartsWith("in cuStreamSynchronize ", StringComparison.Ordinal) &&
+            r.Key.Contains("stream 0x", StringComparison.Ordinal) && r.Key.EndsWith("(waiting on GPU)", StringComparison.Ordinal)).ToList();
         Assert.True(waiting.Count == 1, string.Join("\n", run.Reasons(pid).Select(r => $"{r.Key}: {r.Value}")) + "\n" + run.Result);
         Assert.InRange(waiting[0].Value, steps * syncUs * 1000L * 8 / 10, steps * syncUs * 1000L * 3);
 

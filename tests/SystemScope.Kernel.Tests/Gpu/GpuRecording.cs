@@ -26,10 +26,8 @@ public sealed class GpuRecording
     /// <summary>The rows of a table model as column → value.</summary>
     public IReadOnlyList<IReadOnlyDictionary<string, JsonElement>> Rows(string model)
     {
-        var table = Root.GetProperty(model);
-        var columns = table.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString()!).ToList();
-        return [.. table.GetProperty("rows").EnumerateArray().Select(row =>
-            (IReadOnlyDictionary<string, JsonElement>)row.EnumerateArray().Select((v, i) => (columns[i], v)).ToDictionary(p => p.Item1, p => p.v))];
+        return [.. Root.GetProperty(model).GetProperty("rows").EnumerateArray().Select(row =>
+            (IReadOnlyDictionary<string, JsonElement>)row.EnumerateObject().ToDictionary(p => p.Name, p => p.Value))];
     }
 
     /// <summary>The gpu.calls row of a function in a process, or a failure naming what the table has.</summary>
