@@ -24,6 +24,7 @@ import {
   ARTIFACTS, buildC, chosen, helpers, openPage, startAgent, startProgram, state, step, stopProcess, waitFor,
 } from './lib.mjs';
 import { activityTest } from './activity.mjs';
+import { gpuTest } from './gpu.mjs';
 import { schedulerTest } from './scheduler.mjs';
 
 const HOT = 'browser_test_hot_function';
@@ -487,3 +488,4 @@ test('with a token: the page passes ?token= on to the API and the live stream', 
 // The scheduler layer's test and the activity lane's (modules of their own), after these.
 schedulerTest();
 activityTest();
+gpuTest();

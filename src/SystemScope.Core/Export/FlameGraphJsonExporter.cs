@@ -55,6 +55,7 @@ public sealed class FlameGraphJsonExporter : IModelExporter
         FrameKind.Native => "native",
         FrameKind.Jit => "jit",
         FrameKind.State => "state",
+        FrameKind.Gpu => "gpu",
         _ => "unknown",
     };
 

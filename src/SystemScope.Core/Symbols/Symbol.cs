@@ -26,6 +26,12 @@ public enum FrameKind : byte
     /// state (<c>[blocked S]</c>, <c>[blocked D]</c>, <c>[runnable]</c>) in off-CPU and wall-clock graphs.
     /// </summary>
     State,
+
+    /// <summary>
+    /// Work on an accelerator, put on top of the host stack that asked for it: a kernel (merged CPU + GPU
+    /// flame graphs), a copy's direction, the call a host thread waited in.
+    /// </summary>
+    Gpu,
 }
 
 /// <summary>
@@ -43,4 +49,6 @@ public sealed record Symbol(string Name, string? Module, FrameKind Kind)
     public static Symbol ForProcess(string processName) => new(processName, null, FrameKind.Process);
 
     public static Symbol ForState(string state) => new(state, null, FrameKind.State);
+
+    public static Symbol ForGpu(string name) => new(name, null, FrameKind.Gpu);
 }

@@ -84,6 +84,9 @@ internal sealed class Agent : IDisposable
         new TcpAnalysisProvider(),
         new GpuApiAnalysisProvider(),
         new AccelAnalysisProvider(),
+        new GpuFlameGraphAnalysisProvider(symbolizer),
+        new GpuIdleAnalysisProvider(symbolizer),
+        new GpuMemoryAnalysisProvider(),
     ];
 
     /// <summary>Export formats per model type; the first one registered for a type is its default on the command line.</summary>

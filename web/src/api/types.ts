@@ -157,6 +157,8 @@ export const FrameKind = {
   Unknown: 5,
   /** A synthetic leaf such as `[blocked D]` or `[runnable]` (off-CPU and wall-clock graphs). */
   State: 6,
+  /** Work on an accelerator on top of the host stack that asked for it: a kernel, a copy's direction, a wait (merged CPU + GPU graphs). */
+  Gpu: 7,
 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 

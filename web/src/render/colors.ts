@@ -13,6 +13,7 @@ import { FrameKind } from '../api/types';
  *   JIT (user)           aqua → blue
  *   unresolved `m+0x…`   neutral grey (no hue)
  *   thread state         violet (`[blocked S]`, `[runnable]` leaves of off-CPU graphs)
+ *   GPU work             green (kernels, copy directions, waits on top of the host stacks that asked)
  *   search match         magenta (one colour, drawn over the kind's)
  *   diff                 red (share grew) / blue (share shrank), deeper for larger changes
  */
@@ -26,6 +27,7 @@ export const Family = {
   Match: 6,
   Grew: 7,
   Shrank: 8,
+  Gpu: 9,
 } as const;
 export type Family = (typeof Family)[keyof typeof Family];
 
@@ -57,6 +59,7 @@ const FAMILIES: readonly FamilySpec[] = [
   // Diff: shade 0 is "no change" (near white), shade 11 the largest change.
   { label: 'larger share', hue: [0, 0], sat: [0, 85], light: [94, 56], ordered: true },
   { label: 'smaller share', hue: [215, 215], sat: [0, 80], light: [94, 58], ordered: true },
+  { label: 'GPU work', hue: [96, 140], sat: [55, 55], light: [50, 60] },
 ];
 
 const FAMILY_BY_KIND: Readonly<Record<number, Family>> = {
@@ -67,6 +70,7 @@ const FAMILY_BY_KIND: Readonly<Record<number, Family>> = {
   [FrameKind.Jit]: Family.Jit,
   [FrameKind.Unknown]: Family.Unknown,
   [FrameKind.State]: Family.State,
+  [FrameKind.Gpu]: Family.Gpu,
 };
 
 /** Frame kind → colour family; kinds this UI does not know are drawn as unresolved. */
@@ -153,6 +157,17 @@ export const LEGEND: readonly LegendEntry[] = [
   Family.Process, Family.Kernel, Family.Native, Family.Jit, Family.Unknown, Family.State, Family.Match,
 ].map((f) => legendEntry(f as Family));
 
+/** The legend of a graph with device work on top (merged CPU + GPU graphs): GPU work before the search match. */
+export const GPU_LEGEND: readonly LegendEntry[] = [
+  Family.Process, Family.Kernel, Family.Native, Family.Jit, Family.Unknown, Family.State, Family.Gpu, Family.Match,
+].map((f) => legendEntry(f as Family));
+
+/** The legend for a graph whose first `count` frames have these kinds: GPU work is named only where it is drawn. */
+export function legendFor(kinds: ArrayLike<number>, count: number): readonly LegendEntry[] {
+  for (let i = 0; i < Math.min(count, kinds.length); i++) if (kinds[i] === FrameKind.Gpu) return GPU_LEGEND;
+  return LEGEND;
+}
+
 /** The legend of a differential flame graph. */
 export const DIFF_LEGEND: readonly LegendEntry[] = [Family.Grew, Family.Shrank].map((f) => legendEntry(f as Family));
 
@@ -167,6 +182,7 @@ export const ACTIVITY_COLORS: Readonly<Record<string, string>> = {
   tcp: '#5cbfae',
   fault: '#e48ac0',
   memory: '#b9c25a',
+  gpu: '#7fc46b',
 };
 
 export function activityColor(category: string): string {

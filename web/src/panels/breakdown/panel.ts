@@ -57,7 +57,8 @@ export interface WaitReason {
 /** What a thread waited in (the agent's `topReasons`, longest first), worded and with its share of the thread's time. */
 export function waitReasons(thread: BreakdownThread): WaitReason[] {
   return (thread.topReasons ?? []).filter((r) => r.value > 0).sort((a, b) => b.value - a.value).map((r) => ({
-    text: `waiting ${r.reason.startsWith('in ') ? r.reason : `in ${r.reason}`}`,
+    // A thread in a synchronisation call waits on the device, not on a plain sleep: say so.
+    text: `waiting ${r.category === 'gpu' ? 'on GPU ' : ''}${r.reason.startsWith('in ') ? r.reason : `in ${r.reason}`}`,
     category: r.category,
     value: r.value,
     share: thread.wall > 0 ? Math.min(1, r.value / thread.wall) : 0,

@@ -25,6 +25,7 @@ export const KIND_LABELS: Readonly<Record<number, string>> = {
   [FrameKind.Jit]: 'JIT (user)',
   [FrameKind.Unknown]: 'unresolved address',
   [FrameKind.State]: 'thread state',
+  [FrameKind.Gpu]: 'GPU work (kernel, copy, wait)',
 };
 
 /** Milliseconds spent on the last frame drawn, by step (exposed for measurements). */

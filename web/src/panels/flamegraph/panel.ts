@@ -4,7 +4,7 @@ import { FlameGraphLive } from '../../model/flamegraph-live';
 import { FlameGraphModel } from '../../model/flamegraph-model';
 import { computeLayout } from '../../model/layout';
 import { buildMatcher } from '../../model/search';
-import { DIFF_LEGEND, LEGEND, type LegendEntry } from '../../render/colors';
+import { DIFF_LEGEND, LEGEND, legendFor, type LegendEntry } from '../../render/colors';
 import { h, setText } from '../../ui/dom';
 import { formatDuration, formatTime, formatValue, normalizeUnit, unitLabel } from '../../ui/format';
 import type { Panel, PanelContext, PanelDefinition } from '../registry';
@@ -536,8 +536,9 @@ class FlameGraphPanel implements Panel {
   }
 
   private renderLegend(): void {
-    const entries: readonly LegendEntry[] = this.shown.mode === 'diff' ? DIFF_LEGEND : LEGEND;
-    const key = this.shown.mode === 'diff' ? 'diff' : 'kind';
+    const tree = this.shown.model;
+    const entries: readonly LegendEntry[] = this.shown.mode === 'diff' ? DIFF_LEGEND : legendFor(tree.frameKinds, tree.frameCount);
+    const key = this.shown.mode === 'diff' ? 'diff' : entries === LEGEND ? 'kind' : 'kind+gpu';
     if (this.legend.dataset['kind'] === key) return;
     this.legend.dataset['kind'] = key;
     this.legend.replaceChildren(...entries.map((entry) =>
