@@ -1,3 +1,4 @@
+using SystemScope.Core.Events.Process;
 using SystemScope.Core.Sessions;
 using SystemScope.Core.Symbols;
 using SystemScope.Symbols.Binaries;
@@ -135,6 +136,14 @@ public sealed class Symbolizer : IStackSymbolizer, ISessionParticipant, IDisposa
 
         // The direct bus: process changes arrive as the source reads them, not after the analyses' ordering.
         session.DirectBus.Subscribe(link);
+
+        // The processes a session names are snapshotted now, while they surely run: a short one can
+        // exit before a loaded agent reads its first record, and its stacks would then have no mappings.
+        foreach (var pid in session.Filter.Current.Pids)
+        {
+            _tracker.OnChange(link, pid, ProcessChange.Seen);
+        }
+
         _kernel.WarmUp();
     }
 
