@@ -28,7 +28,7 @@ public sealed partial class LinuxNetworkNamespaces(string procRoot) : INetworkNa
     {
         try
         {
-            var link = File.ResolveLinkTarget(Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture), "ns", "net"), returnFinalTarget: false)?.LinkTarget;
+            var link = new FileInfo(Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture), "ns", "net")).LinkTarget;
             return ParseInode(link);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)

@@ -53,7 +53,7 @@ public static class ListenSockets
             {
                 foreach (var fd in Directory.EnumerateFileSystemEntries(Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture), "fd")))
                 {
-                    if (File.ResolveLinkTarget(fd, false)?.LinkTarget == link)
+                    if (new FileInfo(fd).LinkTarget == link)
                     {
                         return pid;
                     }
