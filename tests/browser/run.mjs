@@ -25,6 +25,7 @@ import {
 } from './lib.mjs';
 import { activityTest } from './activity.mjs';
 import { schedulerTest } from './scheduler.mjs';
+import { tuningTest } from './tuning.mjs';
 
 const HOT = 'browser_test_hot_function';
 const WORKLOAD_SECONDS = 120;
@@ -487,3 +488,4 @@ test('with a token: the page passes ?token= on to the API and the live stream', 
 // The scheduler layer's test and the activity lane's (modules of their own), after these.
 schedulerTest();
 activityTest();
+tuningTest();

@@ -32,8 +32,8 @@ public interface IAdvisor
 
     IAdvisorRun Begin(AdvisorContext context);
 
-    /// <summary>Whether a metric id is one this advisor samples (<c>runqlat-p99:PID</c>).</summary>
-    bool Measures(string metricId);
+    /// <summary>The label, unit and minimum effect of a metric id this advisor samples (<c>runqlat-p99:PID</c>), or null when it is not its own.</summary>
+    MetricSpec? Describe(string metricId);
 
     /// <summary>A sampler for a metric id this advisor put into one of its actions, or null when the id is not its own.</summary>
     ITargetMetric? Metric(string metricId, AdvisorContext context);

@@ -62,10 +62,9 @@ public sealed class TuningService(SessionManager sessions, IReadOnlyList<IAdviso
         EnsureEnabled();
         verify.Validate();
         var tunable = Engine.Tunables.Get(change.Tunable);
-        var advisor = Advisors.FirstOrDefault(a => a.Measures(metricId))
-            ?? throw new InvalidRequestException($"'{metricId}' is not a metric any advisor measures: use listen-overflows:PID or runqlat-p99:PID");
+        var (advisor, described) = Advisors.Select(a => (a, a.Describe(metricId))).FirstOrDefault(m => m.Item2 is not null);
+        var spec = (described ?? throw new InvalidRequestException($"'{metricId}' is not a metric any advisor measures: use listen-overflows:PID or runqlat-p99:PID")) with { LowerIsBetter = lowerIsBetter };
         await using var evidence = await WatchAsync(null, TimeSpan.Zero, cancel, advisor.Sources);
-        var spec = new MetricSpec(metricId, metricId, string.Empty, 0, lowerIsBetter);
         var action = new ProposedAction("set", $"{tunable.Id} = {change.Value} for {change.Target}", [change], spec);
         var finding = new Finding($"manual.{tunable.Id}.{change.Target.Key}", "manual", $"{who} sets {tunable.Id} for {change.Target}", FindingLayer.Kernel, [], "as stated by the person asking", "as judged by the person asking", [action]);
         return await Engine.ApplyAsync(finding, action, MetricFor(metricId, evidence.Context), verify, who, DateTimeOffset.UtcNow, progress, cancel);

@@ -38,8 +38,8 @@ public abstract class FileTunable(string id, TunableKind kind, TunableScope scop
 
     public void Write(TunableTarget target, string value) => InContext(target, () =>
     {
-        // Open without truncation: kernel files take one write of the whole value.
-        using var stream = new FileStream(Required(target), FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+        // One write of the whole value, as the shell's echo does (kernel files ignore the truncation; fake trees need it).
+        using var stream = new FileStream(Required(target), FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite);
         var bytes = System.Text.Encoding.ASCII.GetBytes(value.Trim() + "\n");
         stream.Write(bytes);
         return 0;

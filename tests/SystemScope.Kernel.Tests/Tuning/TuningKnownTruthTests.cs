@@ -165,6 +165,12 @@ public sealed class TuningKnownTruthTests(ITestOutputHelper output)
         var (before, after) = Means(entry);
         var verdict = entry.TryGetProperty("verdict", out var v) ? v.GetProperty("kind").GetString() + ": " + v.GetProperty("reason").GetString() : "none";
         var seconds = entry.TryGetProperty("secondsToVerdict", out var s) ? s.GetDouble() : double.NaN;
-        output.WriteLine($"{what}: before {before:0.#}, after {after:0.#}; verdict {verdict}; finding to verdict {seconds:0.#} s");
+        var line = $"{what}: before {before:0.#}, after {after:0.#}; verdict {verdict}; finding to verdict {seconds:0.#} s";
+        output.WriteLine(line);
+
+        // Also kept beside the browser test's artifacts, for the figures a report quotes.
+        var artifacts = Path.Combine(RepoPaths.Root, "tests", "artifacts");
+        Directory.CreateDirectory(artifacts);
+        File.AppendAllText(Path.Combine(artifacts, "tuning-figures.txt"), $"{DateTime.UtcNow:u} {line}\n");
     }
 }

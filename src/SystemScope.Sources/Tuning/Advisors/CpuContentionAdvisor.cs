@@ -32,7 +32,12 @@ public sealed class CpuContentionAdvisor(TuningRoots roots) : IAdvisor
 
     public IAdvisorRun Begin(AdvisorContext context) => new Run(this, context);
 
-    public bool Measures(string metricId) => metricId.StartsWith(MetricPrefix, StringComparison.Ordinal);
+    /// <summary>A p99 change under this is within what a log2 histogram's interpolation and one window's luck move.</summary>
+    public const double MinimumEffectUs = 200;
+
+    public MetricSpec? Describe(string metricId) => metricId.StartsWith(MetricPrefix, StringComparison.Ordinal)
+        ? new MetricSpec(metricId, $"run-queue latency p99 of process {metricId[MetricPrefix.Length..]}", "us", MinimumEffectUs)
+        : null;
 
     public ITargetMetric? Metric(string metricId, AdvisorContext context) =>
         metricId.StartsWith(MetricPrefix, StringComparison.Ordinal) && int.TryParse(metricId.AsSpan(MetricPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
@@ -124,7 +129,7 @@ public sealed class CpuContentionAdvisor(TuningRoots roots) : IAdvisor
             }
 
             var name = ProcScan.Name(proc, victim);
-            var metric = new MetricSpec(MetricPrefix + victim.ToString(CultureInfo.InvariantCulture), $"run-queue latency p99 of {name} ({victim})", "us", 200);
+            var metric = advisor.Describe(MetricPrefix + victim.ToString(CultureInfo.InvariantCulture))! with { Label = $"run-queue latency p99 of {name} ({victim})" };
             var hogNames = string.Join(", ", hogs.Select(h => $"{ProcScan.Name(proc, h.Pid)} ({h.Pid}, {h.Share * 100:0}% CPU)"));
             var link = EvidenceLink.To("sched.runqlat", ("group", RunQueueP99.Key(victim)));
             var evidence = new List<Evidence>

@@ -29,7 +29,9 @@ public sealed class ListenOverflowAdvisor(TuningRoots roots) : IAdvisor
 
     public IAdvisorRun Begin(AdvisorContext context) => new Run(this, context);
 
-    public bool Measures(string metricId) => metricId.StartsWith(MetricPrefix, StringComparison.Ordinal);
+    public MetricSpec? Describe(string metricId) => metricId.StartsWith(MetricPrefix, StringComparison.Ordinal)
+        ? new MetricSpec(metricId, $"listen overflows in the network namespace of process {metricId[MetricPrefix.Length..]}", "per s", 1)
+        : null;
 
     public ITargetMetric? Metric(string metricId, AdvisorContext context) =>
         metricId.StartsWith(MetricPrefix, StringComparison.Ordinal) && int.TryParse(metricId.AsSpan(MetricPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
@@ -151,7 +153,7 @@ public sealed class ListenOverflowAdvisor(TuningRoots roots) : IAdvisor
             }
 
             var raised = Math.Clamp(Math.Max(4096, somaxconn * 4), 128, 65535).ToString(CultureInfo.InvariantCulture);
-            var metric = new MetricSpec(MetricPrefix + owner.ToString(CultureInfo.InvariantCulture), $"listen overflows in netns {ns.Inode}", "per s", 1);
+            var metric = _advisor.Describe(MetricPrefix + owner.ToString(CultureInfo.InvariantCulture))! with { Label = $"listen overflows in netns {ns.Inode}" };
             return new Finding(id, AdvisorId, title, FindingLayer.Kernel, evidence,
                 $"the accept queue may grow to the application's backlog (up to {raised}): overflows drop to near zero while {name} keeps up on average",
                 $"low: only network namespace {ns.Inode} changes; a longer queue holds more waiting connections (memory, and latency for the last in line) — the host's value is untouched",
