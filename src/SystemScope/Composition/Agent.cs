@@ -87,6 +87,7 @@ internal sealed class Agent : IDisposable
         new ListenOverflowAdvisor(roots),
         new CpuContentionAdvisor(roots),
         new CpuFrequencyAdvisor(roots),
+        new TcpRetransmitAdvisor(roots),
     ];
 
     /// <summary>Findings, and — with <paramref name="mode"/> Apply — actions over the journal; restores what a crashed run left applied first.</summary>
