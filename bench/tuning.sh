@@ -33,7 +33,8 @@ import json, sys
 e = json.load(sys.stdin)["actions"][0]
 mean = lambda v: sum(v) / len(v) if v else float("nan")
 v = e.get("verdict", {})
-print(f"| {sys.argv[1]} | {mean(e[\"baseline\"]):.1f} | {mean(e[\"after\"]):.1f} | {v.get(\"kind\")} | {e.get(\"secondsToVerdict\")} |")
+row = [sys.argv[1], "%.1f" % mean(e["baseline"]), "%.1f" % mean(e["after"]), str(v.get("kind")), str(e.get("secondsToVerdict"))]
+print("| " + " | ".join(row) + " |")
 ' "$1"
 }
 
@@ -49,14 +50,18 @@ ip netns exec "$NS" "$WORK/listen_burst" client 7412 64 120 > /dev/null & pids+=
 sleep 1
 id=$("$BIN" advise --duration 5 --format json | python3 -c 'import json,sys; print(next(f["id"] for f in json.load(sys.stdin)["findings"] if f["id"].endswith(".port7412")))')
 "$BIN" tune apply "$id" --allow-tuning --window 2 --windows 5 --json 2>/dev/null | summary "listen overflows/s (somaxconn 8 → 4096 in the namespace)" || true
+"$BIN" tune rollback "$id" > /dev/null 2>&1 || true
 for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; pids=()
 
-# 2. A latency-sensitive process behind three spinning threads on CPU 1.
+# 2. A latency-sensitive process behind three spinning threads on CPU 1. Other processes busy on CPU 1
+#    are hogs too and get reniced with them: the kept action is rolled back right after the figures.
 taskset -c 1 "$WORK/wake_often" 120 > "$WORK/victim.out" & pids+=($!)
 taskset -c 1 "$WORK/spinners" 3 120 > /dev/null & pids+=($!)
 sleep 1
 victim=$(sed -n 's/pid=//p' "$WORK/victim.out")
 "$BIN" tune apply "cpu-contention.pid$victim" --pid "$victim" --allow-tuning --window 2 --windows 5 --json 2>/dev/null | summary "victim run-queue p99, µs (hogs reniced to 19)" || true
+# Every hog the finding named goes back to its nice value, whoever's it is.
+"$BIN" tune rollback "cpu-contention.pid$victim" > /dev/null 2>&1 || true
 for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; pids=()
 
 # 3. A harmful change: the victim alone on CPU 0 moved onto the hogs' CPU 1.

@@ -65,15 +65,25 @@ public sealed class TuningKnownTruthTests(ITestOutputHelper output)
 
         var applied = cli.Run(ApplyTimeout, ["tune", "apply", finding.GetProperty("id").GetString()!, "--pid", Id(victim.Pid), "--allow-tuning", .. Verify]);
         var entry = Entry(applied);
-        Report("victim run-queue p99 (us)", entry);
-        Assert.True(applied.ExitCode == 0, applied.ToString());
-        Assert.Equal("Kept", entry.GetProperty("state").GetString());
-        Assert.Equal(19, Nice(hogs.Pid));
-        var (before, after) = Means(entry);
-        Assert.True(after < before, $"p99 before {before} us, after {after} us");
+        try
+        {
+            Report("victim run-queue p99 (us)", entry);
+            Assert.True(applied.ExitCode == 0, applied.ToString());
+            Assert.Equal("Kept", entry.GetProperty("state").GetString());
+            Assert.Equal(19, Nice(hogs.Pid));
+            var (before, after) = Means(entry);
+            Assert.True(after < before, $"p99 before {before} us, after {after} us");
+        }
+        finally
+        {
+            // Other busy processes sharing the CPU are hogs too: whatever the assertions say, every one goes back.
+            if (entry.GetProperty("state").GetString() == "Kept")
+            {
+                var rolledBack = cli.Run(TimeSpan.FromMinutes(1), "tune", "rollback", entry.GetProperty("id").GetString()!);
+                Assert.True(rolledBack.ExitCode == 0, rolledBack.ToString());
+            }
+        }
 
-        var rolledBack = cli.Run(TimeSpan.FromMinutes(1), "tune", "rollback", entry.GetProperty("id").GetString()!);
-        Assert.True(rolledBack.ExitCode == 0, rolledBack.ToString());
         Assert.Equal(0, Nice(hogs.Pid));
         Assert.Equal("RolledBack", cli.Journal().Single().GetProperty("state").GetString());
     }
