@@ -10,6 +10,8 @@ var root = new RootCommand(
     ServeCommand.Create(),
     RecordCommand.Create(),
     CapabilitiesCommand.Create(),
+    AdviseCommand.Create(),
+    TuneCommand.Create(),
 };
 
 var parsed = root.Parse(args);

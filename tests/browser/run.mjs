@@ -26,6 +26,7 @@ import {
 import { activityTest } from './activity.mjs';
 import { gpuTest } from './gpu.mjs';
 import { schedulerTest } from './scheduler.mjs';
+import { tuningTest } from './tuning.mjs';
 
 const HOT = 'browser_test_hot_function';
 const WORKLOAD_SECONDS = 120;
@@ -489,3 +490,4 @@ test('with a token: the page passes ?token= on to the API and the live stream', 
 schedulerTest();
 activityTest();
 gpuTest();
+tuningTest();

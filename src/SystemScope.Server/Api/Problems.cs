@@ -53,6 +53,7 @@ internal static class Problems
         InvalidRequestException e => (400, e.Code, "Invalid request", e.Message, null),
         NotFoundException e => (404, e.Code, "Not found", e.Message, null),
         ConflictException e => (409, e.Code, "Conflict", e.Message, null),
+        TuningScopeException e => (403, e.Code, "Forbidden", e.Message, null),
         UnavailableException e => (503, e.Code, "Not available on this machine", e.Message, e.Detail),
         UnsupportedMediaTypeException e => (415, "unsupported-media-type", "Unsupported media type", e.Message, null),
         BadHttpRequestException e => (e.StatusCode, "malformed-request", "Malformed request", BadRequestDetail(e), null),

@@ -50,12 +50,13 @@ public static class AgentServer
         app.Use(Problems.Handle);
         if (!string.IsNullOrEmpty(options.Token))
         {
-            app.Use(new TokenAuthentication(options.Token).Handle);
+            app.Use(new TokenAuthentication(options.Token, options.TuningToken).Handle);
         }
 
         app.MapSystemEndpoints(services, options);
         app.MapSessionEndpoints(services);
         app.MapModelEndpoints(services);
+        app.MapTuningEndpoints(services, options);
         app.MapEmbeddedUi();
         return app;
     }

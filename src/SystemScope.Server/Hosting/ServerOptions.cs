@@ -5,6 +5,9 @@ namespace SystemScope.Server.Hosting;
 /// <summary>Where the agent listens and whether requests need a token.</summary>
 public sealed record ServerOptions(IPEndPoint Listen, string? Token, string Version)
 {
+    /// <summary>Beyond loopback with tuning allowed: the token that changing the system takes (the read token does not).</summary>
+    public string? TuningToken { get; init; }
+
     public const int DefaultPort = 7070;
 
     public static readonly IPEndPoint DefaultListen = new(IPAddress.Loopback, DefaultPort);

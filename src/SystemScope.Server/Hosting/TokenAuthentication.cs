@@ -9,9 +9,12 @@ namespace SystemScope.Server.Hosting;
 /// Bearer-token check for /api when the agent listens beyond loopback. The token may also come as
 /// <c>?token=</c> because EventSource cannot set headers. Compared in constant time.
 /// </summary>
-internal sealed class TokenAuthentication(string token)
+internal sealed class TokenAuthentication(string token, string? tuningToken = null)
 {
     private readonly byte[] _expected = Encoding.UTF8.GetBytes(token);
+
+    // The tuning token is a wider scope: it reads too.
+    private readonly byte[]? _tuning = tuningToken is null ? null : Encoding.UTF8.GetBytes(tuningToken);
 
     public Task Handle(HttpContext context, RequestDelegate next)
     {
@@ -37,5 +40,6 @@ internal sealed class TokenAuthentication(string token)
     }
 
     private bool Matches(string? presented) =>
-        presented is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), _expected);
+        presented is not null && (CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), _expected)
+            || (_tuning is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), _tuning)));
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using SystemScope.Composition;
 using SystemScope.Core.Errors;
+using SystemScope.Core.Tuning;
 using SystemScope.Server.Hosting;
 
 namespace SystemScope.Cli;
@@ -22,17 +23,24 @@ internal static class ServeCommand
             Description = "File holding the bearer token clients must send; without it a token is generated and printed when listening beyond loopback",
         };
         var inline = new Option<bool>("--inline") { Description = RecordOptions.InlineDescription };
+        var allowTuning = new Option<bool>("--allow-tuning") { Description = "Let findings' actions be applied (verified, rolled back when they do not help); off by default" };
+        var recommendOnly = new Option<bool>("--recommend-only") { Description = "Findings only: never apply anything, even when asked" };
+        var tuningTokenFile = new Option<FileInfo?>("--tuning-token-file") { Description = "Beyond loopback with --allow-tuning: file holding the token that applying and rolling back need (else one is generated and printed)" };
         var command = new Command("serve", "Serve the web UI and the HTTP API. Nothing is attached until someone starts a session.")
         {
             listen,
             tokenFile,
             inline,
+            allowTuning,
+            recommendOnly,
+            tuningTokenFile,
         };
-        command.SetAction((result, cancel) => RunAsync(result.GetValue(listen)!, result.GetValue(tokenFile), result.GetValue(inline), cancel));
+        command.SetAction((result, cancel) => RunAsync(result.GetValue(listen)!, result.GetValue(tokenFile), result.GetValue(inline),
+            result.GetValue(recommendOnly) ? TuningMode.RecommendOnly : result.GetValue(allowTuning) ? TuningMode.Apply : TuningMode.Off, result.GetValue(tuningTokenFile), cancel));
         return command;
     }
 
-    private static async Task<int> RunAsync(string listenText, FileInfo? tokenFile, bool inlineFrames, CancellationToken cancel)
+    private static async Task<int> RunAsync(string listenText, FileInfo? tokenFile, bool inlineFrames, TuningMode tuningMode, FileInfo? tuningTokenFile, CancellationToken cancel)
     {
         if (!ServerOptions.TryParseListen(listenText, out var endpoint, out var listenError))
         {
@@ -41,9 +49,11 @@ internal static class ServeCommand
         }
 
         string? token;
+        string? tuningToken;
         try
         {
             token = ReadToken(tokenFile, IPAddress.IsLoopback(endpoint.Address));
+            tuningToken = tuningMode == TuningMode.Apply ? ReadToken(tuningTokenFile, IPAddress.IsLoopback(endpoint.Address)) : null;
         }
         catch (SystemScopeException error)
         {
@@ -51,8 +61,19 @@ internal static class ServeCommand
         }
 
         using var agent = Agent.Create(inlineFrames);
-        var options = new ServerOptions(endpoint, token, AgentInfo.Version);
-        await using var app = Server.Hosting.AgentServer.Build(options, agent.ServerServices);
+        TuningService tuning;
+        try
+        {
+            // Also without --allow-tuning: what a crashed run left applied is restored at every start.
+            tuning = agent.CreateTuning(tuningMode, "agent", Console.Error.WriteLine);
+        }
+        catch (SystemScopeException error)
+        {
+            return ExitCodes.Report(error);
+        }
+
+        var options = new ServerOptions(endpoint, token, AgentInfo.Version) { TuningToken = tuningToken };
+        await using var app = Server.Hosting.AgentServer.Build(options, agent.ServerServices with { Tuning = tuning });
         try
         {
             await app.StartAsync(cancel);
@@ -69,6 +90,14 @@ internal static class ServeCommand
         Console.WriteLine(token is null
             ? $"Open {url} in a browser. Press Ctrl+C to stop."
             : $"Open {url}?token={Uri.EscapeDataString(token)} in a browser (API clients send 'Authorization: Bearer {token}'). Press Ctrl+C to stop.");
+
+        Console.WriteLine(tuningMode switch
+        {
+            TuningMode.Apply when tuningToken is not null => $"Tuning is allowed: applying and rolling back need the tuning token '{tuningToken}'.",
+            TuningMode.Apply => "Tuning is allowed: findings' actions can be applied, verified and rolled back.",
+            TuningMode.RecommendOnly => "Tuning: recommend only (nothing is ever applied).",
+            _ => "Tuning is off (findings only): start with --allow-tuning to apply actions.",
+        });
 
         // The web host takes SIGINT/SIGTERM itself (it stops the application); the command line's token
         // covers the rest. Either ends serving.

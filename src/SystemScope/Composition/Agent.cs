@@ -14,6 +14,7 @@ using SystemScope.Core.Models.Table;
 using SystemScope.Core.Models.Timeline;
 using SystemScope.Core.Models.TimeSeries;
 using SystemScope.Core.Sessions;
+using SystemScope.Core.Tuning;
 using SystemScope.Core.Sources;
 using SystemScope.Server.Hosting;
 using SystemScope.Sources.Accel;
@@ -27,6 +28,8 @@ using SystemScope.Sources.Processes;
 using SystemScope.Sources.Sched;
 using SystemScope.Sources.Syscalls;
 using SystemScope.Sources.Tcp;
+using SystemScope.Sources.Tuning;
+using SystemScope.Sources.Tuning.Advisors;
 using SystemScope.Symbols;
 
 namespace SystemScope.Composition;
@@ -88,6 +91,31 @@ internal sealed class Agent : IDisposable
         new GpuIdleAnalysisProvider(symbolizer),
         new GpuMemoryAnalysisProvider(),
     ];
+
+    /// <summary>Every advisor: each reads live models and emits findings with proposed actions.</summary>
+    public static IReadOnlyList<IAdvisor> Advisors(TuningRoots roots) =>
+    [
+        new ListenOverflowAdvisor(roots),
+        new CpuContentionAdvisor(roots),
+        new CpuFrequencyAdvisor(roots),
+        new TcpRetransmitAdvisor(roots),
+    ];
+
+    /// <summary>Findings, and — with <paramref name="mode"/> Apply — actions over the journal; restores what a crashed run left applied first.</summary>
+    public TuningService CreateTuning(TuningMode mode, string who, Action<string>? report = null)
+    {
+        var roots = TuningRoots.Live();
+        var engine = new TuningEngine(new TunableRegistry(LinuxTunables.All(roots)), TuningJournal.FromEnvironment(), new ProcessOwner());
+        if (File.Exists(engine.Journal.Path))
+        {
+            foreach (var restored in engine.Recover(who))
+            {
+                report?.Invoke($"restored action {restored.Id} ({restored.Title}) that process {restored.Owner.Pid} left applied: {string.Join("; ", restored.Changes.Select(c => $"{c.Tunable} {c.Target} = {c.Restored ?? "?"}"))}");
+            }
+        }
+
+        return new TuningService(Sessions, Advisors(roots), engine, mode, Environment.ProcessId);
+    }
 
     /// <summary>Export formats per model type; the first one registered for a type is its default on the command line.</summary>
     public static ExporterRegistry Exporters { get; } = new(

@@ -1,3 +1,4 @@
+import type { AdviceReport, DryRun, Journal, TuningStatus } from './tuning-types';
 import type { Capabilities, ProblemDetails, ProcessFilterRequest, ProcessInfo, Session, StartSessionRequest } from './types';
 
 /** An API call that failed: carries the problem details the agent sent (title + detail). */
@@ -82,6 +83,34 @@ export class ApiClient {
 
   setFilter(id: string, filter: ProcessFilterRequest): Promise<Session> {
     return this.request<Session>('PUT', `/api/sessions/${encodeURIComponent(id)}/filter`, filter);
+  }
+
+  tuningStatus(): Promise<TuningStatus> {
+    return this.request<TuningStatus>('GET', '/api/tuning');
+  }
+
+  advise(body: { pid?: number; durationSeconds: number }): Promise<AdviceReport> {
+    return this.request<AdviceReport>('POST', '/api/tuning/advise', body);
+  }
+
+  lastFindings(): Promise<AdviceReport> {
+    return this.request<AdviceReport>('GET', '/api/tuning/findings');
+  }
+
+  dryRun(findingId: string, action: string): Promise<DryRun> {
+    return this.request<DryRun>('POST', `/api/tuning/findings/${encodeURIComponent(findingId)}/apply`, { action, dryRun: true });
+  }
+
+  apply(findingId: string, action: string): Promise<Journal> {
+    return this.request<Journal>('POST', `/api/tuning/findings/${encodeURIComponent(findingId)}/apply`, { action });
+  }
+
+  tuningActions(): Promise<Journal> {
+    return this.request<Journal>('GET', '/api/tuning/actions');
+  }
+
+  rollback(id: string): Promise<Journal> {
+    return this.request<Journal>('POST', `/api/tuning/actions/${encodeURIComponent(id)}/rollback`);
   }
 
   capabilities(): Promise<Capabilities> {

@@ -10,6 +10,8 @@ import { ErrorBanner } from '../ui/error-banner';
 import { RangeChip } from '../ui/range-chip';
 import { SessionBar } from '../ui/session-bar';
 import { SessionsList } from '../ui/sessions-list';
+import { FindingsPanel } from '../ui/findings-panel';
+import { evidenceSource } from '../model/tuning';
 import { StartForm } from '../ui/start-form';
 import { formatViewState, modelOfKey, parseViewState, type ViewState } from './url-state';
 import { Workspace } from './workspace';
@@ -54,6 +56,8 @@ export function startApp(root: HTMLElement): void {
     },
   });
   const startForm = new StartForm(api, (request) => start(request));
+  // Evidence opens a session on the model's source, for the finding's processes.
+  const findingsPanel = new FindingsPanel(api, (link, pids) => void start({ sources: [evidenceSource(link)], filter: pids.length ? { pids } : {} }).catch((e) => errors.show(e)), (e) => errors.show(e));
   const sessionBar = new SessionBar({
     pause: async () => void (binding && binding.describe(await api.pause(binding.sessionId))),
     resume: async () => void (binding && binding.describe(await api.resume(binding.sessionId))),
@@ -112,7 +116,8 @@ export function startApp(root: HTMLElement): void {
     sessionsToggle.hidden = true;
     newSession.hidden = true;
     setText(current, '');
-    home.replaceChildren(startForm.element, sessionsList.element);
+    home.replaceChildren(startForm.element, sessionsList.element, findingsPanel.element);
+    void findingsPanel.load();
     sessionsList.setCurrent(null);
     sessionsList.setShown(true);
     startForm.setOpen(true);
