@@ -16,6 +16,7 @@ using SystemScope.Core.Sources;
 using SystemScope.Server.Hosting;
 using SystemScope.Sources.BlockIo;
 using SystemScope.Sources.Cpu;
+using SystemScope.Sources.Dotnet;
 using SystemScope.Sources.Memory;
 using SystemScope.Sources.OffCpu;
 using SystemScope.Sources.Process;
@@ -62,6 +63,7 @@ internal sealed class Agent : IDisposable
         new BlockIoSourceProvider(),
         new MemorySourceProvider(),
         new TcpSourceProvider(),
+        new DotnetSourceProvider(),
     ];
 
     public static IReadOnlyList<IAnalysisProvider> AnalysisProviders(Symbolizer symbolizer) =>
