@@ -3,6 +3,7 @@ using SystemScope.Core.Analyses.BlockIo;
 using SystemScope.Core.Analyses.Cpu;
 using SystemScope.Core.Analyses.Memory;
 using SystemScope.Core.Analyses.Network;
+using SystemScope.Core.Analyses.Runtime;
 using SystemScope.Core.Analyses.Scheduler;
 using SystemScope.Core.Analyses.Syscalls;
 using SystemScope.Core.Capabilities;
@@ -78,6 +79,12 @@ internal sealed class Agent : IDisposable
         new PageFaultAnalysisProvider(symbolizer),
         new MemoryAnalysisProvider(),
         new TcpAnalysisProvider(),
+        new DotnetGcAnalysisProvider(),
+        new DotnetAllocationAnalysisProvider(symbolizer),
+        new DotnetJitAnalysisProvider(),
+        new DotnetContentionAnalysisProvider(symbolizer),
+        new DotnetRuntimeAnalysisProvider(),
+        new DotnetExceptionAnalysisProvider(symbolizer),
     ];
 
     /// <summary>Export formats per model type; the first one registered for a type is its default on the command line.</summary>
