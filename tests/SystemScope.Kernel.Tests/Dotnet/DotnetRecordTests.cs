@@ -99,10 +99,7 @@ public sealed class DotnetRecordTests
         Assert.True(Rows(document.RootElement, "dotnet.gcs").Count(r => r["reason"].GetString() == "induced") == 2, agent.ToString());
     }
 
-    private static List<Dictionary<string, JsonElement>> Rows(JsonElement root, string model)
-    {
-        var table = root.GetProperty(model);
-        var columns = table.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString()!).ToList();
-        return [.. table.GetProperty("rows").EnumerateArray().Select(r => columns.Select((c, i) => (c, r[i])).ToDictionary(p => p.c, p => p.Item2))];
-    }
+    /// <summary>A table as the JSON export writes it: rows as objects keyed by column name.</summary>
+    private static List<Dictionary<string, JsonElement>> Rows(JsonElement root, string model) =>
+        [.. root.GetProperty(model).GetProperty("rows").EnumerateArray().Select(r => r.EnumerateObject().ToDictionary(p => p.Name, p => p.Value))];
 }

@@ -27,11 +27,23 @@ internal sealed class RuntimeEventsWorkload : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>
+    /// Another build of the workload to run instead, a self-contained executable (for example published
+    /// for net8.0 or net9.0, which bring their own runtime): the same tests then check older runtimes.
+    /// </summary>
+    public const string OtherRuntimeVariable = "SYSTEMSCOPE_DOTNET_WORKLOAD";
+
     /// <param name="environment">Extra variables (only for the bad-input tests: the known-truth tests set none).</param>
     public static RuntimeEventsWorkload Start(params (string Name, string Value)[] environment)
     {
-        Assert.True(File.Exists(AssemblyPath), $"the workload is built with the tests: {AssemblyPath} is missing");
-        var info = new ProcessStartInfo("dotnet") { ArgumentList = { AssemblyPath }, RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        var other = Environment.GetEnvironmentVariable(OtherRuntimeVariable);
+        var info = other is { Length: > 0 }
+            ? new ProcessStartInfo(other)
+            : new ProcessStartInfo("dotnet") { ArgumentList = { AssemblyPath } };
+        Assert.True(other is { Length: > 0 } || File.Exists(AssemblyPath), $"the workload is built with the tests: {AssemblyPath} is missing");
+        info.RedirectStandardInput = true;
+        info.RedirectStandardOutput = true;
+        info.UseShellExecute = false;
         foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal) && k != "DOTNET_ROOT" || k.StartsWith("COMPlus_", StringComparison.Ordinal)).ToList())
         {
             info.Environment.Remove(name);

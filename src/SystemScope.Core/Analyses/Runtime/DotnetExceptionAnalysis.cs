@@ -8,7 +8,9 @@ using SystemScope.Core.Symbols;
 namespace SystemScope.Core.Analyses.Runtime;
 
 /// <summary>
-/// Exceptions thrown (<c>dotnet.exceptions</c>: type, throwing method, count) and how many runtime events
+/// Exceptions thrown (<c>dotnet.exceptions</c>: type, the method that threw it — the first frame outside the
+/// framework, so an exception the framework raises for the app's call is found at that call — the
+/// innermost managed frame, count) and how many runtime events
 /// of each kind the session received (<c>dotnet.events</c>), with the streams that ended and why.
 /// </summary>
 public sealed class DotnetExceptionAnalysis :
@@ -21,7 +23,8 @@ public sealed class DotnetExceptionAnalysis :
     [
         new("pid", "Process id", ColumnType.Int),
         new("type", "Exception", ColumnType.String),
-        new("method", "Thrown in", ColumnType.String),
+        new("method", "Thrown from", ColumnType.String),
+        new("leaf", "Innermost frame", ColumnType.String),
         new("count", "Thrown", ColumnType.Int),
     ];
 
@@ -32,7 +35,7 @@ public sealed class DotnetExceptionAnalysis :
     ];
 
     private readonly ManagedFrames _frames;
-    private readonly Dictionary<(int Pid, string Type, string Method), long> _exceptions = [];
+    private readonly Dictionary<(int Pid, string Type, string Method, string Leaf), long> _exceptions = [];
     private readonly Dictionary<string, long> _counts = new(StringComparer.Ordinal);
     private ProcessFilter _filter;
 
@@ -65,7 +68,8 @@ public sealed class DotnetExceptionAnalysis :
                 continue;
             }
 
-            var key = (e.Header.Pid, e.Payload.TypeName, _frames.Leaf(e.Header.Pid, e.Payload.Stack.Span));
+            var stack = e.Payload.Stack.Span;
+            var key = (e.Header.Pid, e.Payload.TypeName, _frames.FirstUserFrame(e.Header.Pid, stack), _frames.FirstManagedFrame(e.Header.Pid, stack));
             if (_exceptions.ContainsKey(key) || _exceptions.Count < MaxKeys)
             {
                 _exceptions[key] = _exceptions.GetValueOrDefault(key) + 1;
@@ -74,7 +78,7 @@ public sealed class DotnetExceptionAnalysis :
 
         if (events.Length > 0)
         {
-            Exceptions.Set(_exceptions.OrderByDescending(x => x.Value).Select(x => new object[] { (long)x.Key.Pid, x.Key.Type, x.Key.Method, x.Value }));
+            Exceptions.Set(_exceptions.OrderByDescending(x => x.Value).Select(x => new object[] { (long)x.Key.Pid, x.Key.Type, x.Key.Method, x.Key.Leaf, x.Value }));
         }
 
         Count("exception", events.Length);

@@ -24,9 +24,18 @@ public sealed class ManagedFrames(IStackSymbolizer symbolizer)
         return _frames.AsSpan(0, symbolizer.ResolveUser(pid, stack, _frames));
     }
 
-    public string Leaf(int pid, ReadOnlySpan<ulong> stack)
+    /// <summary>The first frame (from the leaf) that is managed code, not the runtime's native helpers (the throw helper, for an exception).</summary>
+    public string FirstManagedFrame(int pid, ReadOnlySpan<ulong> stack)
     {
         var frames = Resolve(pid, stack);
+        foreach (var frame in frames)
+        {
+            if (frame.Kind != FrameKind.Native)
+            {
+                return frame.Name;
+            }
+        }
+
         return frames.IsEmpty ? "[no stack]" : frames[0].Name;
     }
 
