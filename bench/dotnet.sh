@@ -33,6 +33,9 @@ now_ms() { date +%s%3N; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
 # --- the app: a minimal ASP.NET Core endpoint that allocates a little per request, built here -----------
+# An ordinary app, not held to the repository's build rules (AOT analyzers, warnings as errors).
+echo '<Project />' >"$APP_DIR/Directory.Build.props"
+echo '<Project />' >"$APP_DIR/Directory.Packages.props"
 cat >"$APP_DIR/BenchApp.csproj" <<'XML'
 <Project Sdk="Microsoft.NET.Sdk.Web">
   <PropertyGroup>
