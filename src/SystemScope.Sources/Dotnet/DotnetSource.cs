@@ -121,35 +121,56 @@ internal sealed class DotnetSource(SourceContext context, string procRoot) : ISo
         }
     }
 
-    /// <summary>Starts a session in every selected .NET process not yet attached, in parallel, each bounded by the timeout.</summary>
+    /// <summary>
+    /// Starts a session in every selected .NET process not yet attached, each on a thread of its own
+    /// (the client blocks while connecting: on the thread pool, twenty at once starved it into timeouts),
+    /// each bounded by the timeout. A process that cannot be observed is said so in the event counts.
+    /// </summary>
     private void Attach(ProcessFilter filter)
     {
         var candidates = DotnetTargets.Find(procRoot, filter, context.AgentPid)
             .Where(pid => !_streams.ContainsKey(pid) && (filter.Pids.Count > 0 || !_problems.ContainsKey(pid)))
             .ToList();
-        var starts = candidates.Select(async pid =>
+        var threads = candidates.Select(pid => new Thread(() => AttachOne(pid)) { IsBackground = true, Name = $"systemscope dotnet attach {pid}" }).ToList();
+        threads.ForEach(t => t.Start());
+        var deadline = DateTime.UtcNow + AttachTimeout + TimeSpan.FromSeconds(1);
+        foreach (var thread in threads)
         {
-            var target = DotnetTargets.Resolve(procRoot, pid);
-            if (target.Socket is null)
-            {
-                _problems[pid] = target.Problem!;
-                return;
-            }
+            thread.Join(Max(TimeSpan.Zero, deadline - DateTime.UtcNow));
+        }
+    }
 
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private void AttachOne(int pid)
+    {
+        var target = DotnetTargets.Resolve(procRoot, pid);
+        string problem;
+        if (target.Socket is null)
+        {
+            problem = target.Problem!;
+        }
+        else
+        {
             try
             {
-                var stream = await RuntimeStream.StartAsync(target, _settings, AttachTimeout, null, Deliver, Ended).ConfigureAwait(false);
+                var stream = RuntimeStream.StartAsync(target, _settings, AttachTimeout, null, Deliver, Ended).GetAwaiter().GetResult();
                 _streams[pid] = stream;
                 _problems.TryRemove(pid, out _);
                 Mechanisms = [.. _streams.Values.Select(s => s.Command).Distinct()];
                 Publish(pid, [new(new EventHeader(DotnetStream.Kind, MonotonicClock.NowNs(), pid, pid), new DotnetStream(true, string.Empty, stream.Command, 0))]);
+                return;
             }
             catch (Exception ex) when (ex is TimeoutException or IOException)
             {
-                _problems[pid] = ex.Message;
+                problem = ex.Message;
             }
-        }).ToArray();
-        Task.WaitAll(starts);
+        }
+
+        if (_problems.TryAdd(pid, problem))
+        {
+            Publish(pid, [new(new EventHeader(DotnetStream.Kind, MonotonicClock.NowNs(), pid, pid), new DotnetStream(false, string.Empty, $"not observed: {problem}", 0))], announce: false);
+        }
     }
 
     private void Deliver(int pid, RuntimeEvents events)
@@ -186,11 +207,15 @@ internal sealed class DotnetSource(SourceContext context, string procRoot) : ISo
         Publish(stream.Pid, [new(new EventHeader(DotnetStream.Kind, MonotonicClock.NowNs(), stream.Pid, stream.Pid), new DotnetStream(false, string.Empty, reason, stream.EventsLost))]);
     }
 
-    private void Publish(int pid, Event<DotnetStream>[] events)
+    private void Publish(int pid, Event<DotnetStream>[] events, bool announce = true)
     {
         lock (_publishGate)
         {
-            Announce(pid);
+            if (announce)
+            {
+                Announce(pid);
+            }
+
             context.Sink.Publish(new EventBatch<DotnetStream>(events));
         }
     }
