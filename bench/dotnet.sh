@@ -28,6 +28,12 @@ done
 trap 'bench_stop_all' EXIT
 
 api() { curl -sf -X "$1" -H 'content-type: application/json' ${3:+-d "$3"} "http://127.0.0.1:$PORT$2"; }
+# Starts a session; on a refusal says why (the agent's problem details) and fails.
+start_session() {
+  local body=$1 answer
+  answer=$(curl -s -X POST -H 'content-type: application/json' -d "$body" "http://127.0.0.1:$PORT/api/sessions")
+  echo "$answer" | json 'd["id"]' 2>/dev/null || { echo "bench: session refused: $answer" >&2; return 1; }
+}
 json() { "$BENCH_PYTHON" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 now_ms() { date +%s%3N; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
@@ -58,15 +64,16 @@ dotnet build "$APP_DIR/BenchApp.csproj" -c Release -o "$APP_DIR/bin" --nologo -v
   || { cat "$RESULTS/dotnet-app-build.log" >&2; exit 1; }
 APP_DLL=$APP_DIR/bin/BenchApp.dll
 
-start_app() { # PORT: starts the app (no variable set), prints its pid once it answers
-  env -u DOTNET_PerfMapEnabled dotnet "$APP_DLL" "http://127.0.0.1:$1" >/dev/null 2>&1 & local pid=$!
-  bench_track "$pid"
+started_app=0
+start_app() { # PORT: starts the app (no variable set) and waits until it answers; its pid is in started_app
+  ! curl -sf "http://127.0.0.1:$1/" >/dev/null || { echo "bench: port $1 is already taken" >&2; exit 1; }
+  env -u DOTNET_PerfMapEnabled dotnet "$APP_DLL" "http://127.0.0.1:$1" >"$RESULTS/dotnet-app-$1.log" 2>&1 & started_app=$!
+  bench_track "$started_app"
   for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$1/" >/dev/null && break; sleep 0.05; done
-  echo "$pid"
 }
 requests_per_s() { wrk -t2 -c32 -d"${RUN_SECONDS}s" "http://127.0.0.1:$APP_PORT/" 2>/dev/null | awk '/^Requests\/sec/ {print $2}'; }
 
-app=$(start_app "$APP_PORT")
+start_app "$APP_PORT"; app=$started_app
 wrk -t2 -c32 -d3s "http://127.0.0.1:$APP_PORT/" >/dev/null 2>&1   # warm-up: tiered JIT settles
 
 measure_bare() { requests_per_s; }
@@ -96,6 +103,11 @@ done
 ratio=$(median <"$RESULTS/ratio-dotnet.txt"); bare=$(median <"$RESULTS/bare-dotnet.txt")
 
 # --- attach to the first GC shown ------------------------------------------------------------------------
+if ! kill -0 "$app" 2>/dev/null; then
+  echo "bench: the app (pid $app) is gone after the overhead rounds; its output:" >&2
+  tail -20 "$RESULTS/dotnet-app-$APP_PORT.log" >&2 || true
+  start_app "$APP_PORT"; app=$started_app
+fi
 "$BIN" serve --listen "127.0.0.1:$PORT" >"$RESULTS/agent-dotnet.log" 2>&1 & agent=$!; bench_track "$agent"
 for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$PORT/api/health" >/dev/null && break; sleep 0.05; done
 wrk -t2 -c32 -d20s "http://127.0.0.1:$APP_PORT/" >/dev/null 2>&1 & load=$!; bench_track "$load"
@@ -103,7 +115,7 @@ sleep 1
 : >"$RESULTS/first-gc.txt"
 for _ in 1 2 3; do
   t0=$(now_ms)
-  sid=$(api POST /api/sessions "{\"sources\":[\"dotnet\"],\"filter\":{\"pids\":[$app]},\"detached\":true}" | json 'd["id"]')
+  sid=$(start_session "{\"sources\":[\"dotnet\"],\"filter\":{\"pids\":[$app]},\"detached\":true}")
   while [[ $(api GET "/api/sessions/$sid/models/dotnet.gcs" | json 'len(d["rows"])') == 0 ]]; do
     (( $(now_ms) - t0 < 15000 )) || break
     sleep 0.02
@@ -117,9 +129,9 @@ bench_stop "$load"
 # --- the agent with many .NET processes attached -----------------------------------------------------------
 idle_rss=$(rss_kb "$agent")
 others=()
-for i in $(seq 1 "$PROCESSES"); do others+=("$(start_app $((APP_PORT + i)))"); done
+for i in $(seq 1 "$PROCESSES"); do start_app $((APP_PORT + i)); others+=("$started_app"); done
 pids_json=$(IFS=,; echo "${others[*]}")
-sid=$(api POST /api/sessions "{\"sources\":[\"dotnet\"],\"filter\":{\"pids\":[$pids_json]},\"detached\":true}" | json 'd["id"]')
+sid=$(start_session "{\"sources\":[\"dotnet\"],\"filter\":{\"pids\":[$pids_json]},\"detached\":true}")
 for i in $(seq 1 "$PROCESSES"); do curl -sf "http://127.0.0.1:$((APP_PORT + i))/" >/dev/null || true; done
 sleep 10
 snapshot=$(api GET "/api/sessions/$sid")
