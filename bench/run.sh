@@ -180,6 +180,11 @@ for layer in syscalls blockio tcp memory; do
   fi
 done
 
+# --- 6b. the .NET runtime: the dotnet source on an ASP.NET Core app ------------------------------------
+if [[ ${SKIP_DOTNET:-0} != 1 ]]; then
+  BIN=$BIN ROUNDS=$ROUNDS RUN_SECONDS=$RUN_SECONDS REPORT=$REPORT RESULTS=$RESULTS bench/dotnet.sh
+fi
+
 # --- 7. user stacks: what walking them costs, and how complete they are against perf ----------------
 if [[ ${SKIP_STACKS:-0} != 1 ]]; then
   BIN=$BIN ROUNDS=$ROUNDS OVERHEAD_MB=$OVERHEAD_MB REPORT=$REPORT RESULTS=$RESULTS bench/unwind-overhead.sh

@@ -77,6 +77,7 @@ public sealed class Symbolizer : IStackSymbolizer, ISessionParticipant, IDisposa
                 PerfMapEntries: perfMaps.Sum(p => (long)p.Count),
                 PerfMapsEnabled: _dotnet?.EnabledCount ?? 0,
                 PerfMapsDisabled: _dotnet?.DisabledCount ?? 0,
+                PerfMapFilesRemoved: _dotnet?.RemovedFileCount ?? 0,
                 PendingChangesDropped: _tracker.Dropped,
                 UserStackCuts: _user.Cuts.Snapshot(),
                 Failures: _failures.Total,

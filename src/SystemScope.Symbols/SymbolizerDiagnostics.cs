@@ -12,6 +12,7 @@ public sealed record SymbolizerDiagnostics(
     long PerfMapEntries,
     int PerfMapsEnabled,
     long PerfMapsDisabled,
+    long PerfMapFilesRemoved,
     long PendingChangesDropped,
     UserStackCutCounts UserStackCuts,
     long Failures,

@@ -47,15 +47,18 @@ public sealed class DotnetPerfMapTests
         Assert.Equal(PerfMapControlState.On, symbolizer.PerfMapStateOf(workload.Pid));
         Assert.Equal(0, symbolizer.Diagnostics.PerfMapsDisabled);
 
-        // The last one stops: switched off, and the runtime stops appending.
+        // The last one stops: switched off, the map it caused removed, and the runtime writes no new one.
         sessions.Manager.Stop(second.Id);
         await symbolizer.FlushAsync();
         Assert.Equal(1, symbolizer.Diagnostics.PerfMapsDisabled);
         Assert.Equal(0, symbolizer.Diagnostics.PerfMapsEnabled);
+        Assert.True(symbolizer.Diagnostics.PerfMapFilesRemoved >= 1);
         Assert.Empty(symbolizer.Diagnostics.RecentFailures);
+        Assert.False(File.Exists(workload.PerfMapPath), $"{workload.PerfMapPath} was left behind");
+        Assert.False(File.Exists(workload.PerfMapPath.Replace("/perf-", "/perfinfo-", StringComparison.Ordinal)), "perfinfo map was left behind");
         workload.Send("jit second");
         workload.ReadUntil("jitted second");
-        Assert.DoesNotContain("ColdPaths::Second", File.ReadAllText(workload.PerfMapPath), StringComparison.Ordinal);
+        Assert.False(File.Exists(workload.PerfMapPath), "the runtime wrote its map again after it was switched off");
     }
 
     [KernelFact]
@@ -82,6 +85,7 @@ public sealed class DotnetPerfMapTests
         await symbolizer.FlushAsync();
         Assert.Equal(1, symbolizer.Diagnostics.PerfMapsDisabled);
         Assert.Empty(symbolizer.Diagnostics.RecentFailures);
+        Assert.False(File.Exists(workload.PerfMapPath), "the map in the container's /tmp was left behind");
     }
 
     [Fact]
@@ -101,6 +105,7 @@ public sealed class DotnetPerfMapTests
         sessions.Manager.Stop(session.Id);
         await symbolizer.FlushAsync();
         Assert.Equal(0, symbolizer.Diagnostics.PerfMapsDisabled);
+        Assert.Equal(0, symbolizer.Diagnostics.PerfMapFilesRemoved);
         workload.Send("jit second");
         workload.ReadUntil("jitted second");
         Assert.Contains("ColdPaths::Second", File.ReadAllText(workload.PerfMapPath), StringComparison.Ordinal);

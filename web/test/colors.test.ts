@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  colorIndex, DIFF_LEGEND, diffColorIndex, Family, familyOfKind, LEGEND, MATCH_COLOR, PALETTE, paletteHsl, SHADES,
+  ACTIVITY_COLORS, activityColor, colorIndex, DIFF_LEGEND, diffColorIndex, Family, familyOfKind, LEGEND, MATCH_COLOR, PALETTE, paletteHsl, SHADES,
 } from '../src/render/colors';
 import { K } from './call-tree';
 
@@ -98,5 +98,16 @@ describe('colour by kind', () => {
     expect(same.s).toBe(0);
     expect(same.l).toBeGreaterThan(90);
     expect(DIFF_LEGEND.map((l) => l.label)).toEqual(['larger share', 'smaller share']);
+  });
+});
+
+describe('activity colours', () => {
+  it('gives the .NET runtime spans (gc, lock, exception) fixed colours of their own, apart from the other layers', () => {
+    const runtime = ['gc', 'lock', 'exception'].map((c) => activityColor(c));
+    expect(new Set(runtime).size).toBe(3);
+    for (const other of ['syscall', 'blockio', 'tcp', 'fault', 'memory']) {
+      expect(runtime).not.toContain(activityColor(other));
+    }
+    expect(runtime).toEqual(['gc', 'lock', 'exception'].map((c) => ACTIVITY_COLORS[c]));
   });
 });

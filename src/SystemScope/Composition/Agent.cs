@@ -5,6 +5,7 @@ using SystemScope.Core.Analyses.Cpu;
 using SystemScope.Core.Analyses.Gpu;
 using SystemScope.Core.Analyses.Memory;
 using SystemScope.Core.Analyses.Network;
+using SystemScope.Core.Analyses.Runtime;
 using SystemScope.Core.Analyses.Scheduler;
 using SystemScope.Core.Analyses.Syscalls;
 using SystemScope.Core.Capabilities;
@@ -21,6 +22,7 @@ using SystemScope.Sources.Accel;
 using SystemScope.Sources.BlockIo;
 using SystemScope.Sources.Cpu;
 using SystemScope.Sources.Gpu;
+using SystemScope.Sources.Dotnet;
 using SystemScope.Sources.Memory;
 using SystemScope.Sources.OffCpu;
 using SystemScope.Sources.Process;
@@ -71,6 +73,7 @@ internal sealed class Agent : IDisposable
         new TcpSourceProvider(),
         new GpuSourceProvider(),
         new AccelSourceProvider(),
+        new DotnetSourceProvider(),
     ];
 
     public static IReadOnlyList<IAnalysisProvider> AnalysisProviders(Symbolizer symbolizer) =>
@@ -90,6 +93,12 @@ internal sealed class Agent : IDisposable
         new GpuFlameGraphAnalysisProvider(symbolizer),
         new GpuIdleAnalysisProvider(symbolizer),
         new GpuMemoryAnalysisProvider(),
+        new DotnetGcAnalysisProvider(),
+        new DotnetAllocationAnalysisProvider(symbolizer),
+        new DotnetJitAnalysisProvider(),
+        new DotnetContentionAnalysisProvider(symbolizer),
+        new DotnetRuntimeAnalysisProvider(),
+        new DotnetExceptionAnalysisProvider(symbolizer),
     ];
 
     /// <summary>Every advisor: each reads live models and emits findings with proposed actions.</summary>

@@ -183,6 +183,10 @@ export const ACTIVITY_COLORS: Readonly<Record<string, string>> = {
   fault: '#e48ac0',
   memory: '#b9c25a',
   gpu: '#7fc46b',
+  // The .NET runtime's spans: GC pauses, lock waits, exceptions (instants).
+  gc: '#c98bd9',
+  lock: '#e0b85a',
+  exception: '#ee7f6f',
 };
 
 export function activityColor(category: string): string {

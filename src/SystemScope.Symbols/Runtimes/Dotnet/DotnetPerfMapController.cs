@@ -9,7 +9,10 @@ namespace SystemScope.Symbols.Runtimes.Dotnet;
 /// Switches the perf map of .NET processes on over their diagnostic port while at least one session
 /// observes them, and off again when the last one stops, unless the process switched it on itself.
 /// Every diagnostic-port request runs on the thread pool with a timeout, one at a time per process;
-/// callers never wait for it and failures are recorded, never thrown.
+/// callers never wait for it and failures are recorded, never thrown. Switching the map off also removes
+/// the files the runtime wrote because of it (<c>perf-NSPID.map</c>, <c>perfinfo-NSPID.map</c> in the
+/// process's temporary directory, seen through <c>/proc/PID/root</c>), unless they were there before:
+/// a process that never asked for a map keeps none.
 /// </summary>
 internal sealed class DotnetPerfMapController(string procRoot, TimeSpan timeout, FailureLog failures, Action<int> perfMapReady)
 {
@@ -21,6 +24,7 @@ internal sealed class DotnetPerfMapController(string procRoot, TimeSpan timeout,
     // Requests of targets removed while they still ran, so that WhenIdle waits for them too.
     private readonly List<Task> _retired = [];
     private long _disabled;
+    private long _removed;
 
     public int EnabledCount
     {
@@ -34,6 +38,9 @@ internal sealed class DotnetPerfMapController(string procRoot, TimeSpan timeout,
     }
 
     public long DisabledCount => Interlocked.Read(ref _disabled);
+
+    /// <summary>Perf map files removed after switching a map off (files the runtime wrote because we asked it to).</summary>
+    public long RemovedFileCount => Interlocked.Read(ref _removed);
 
     public PerfMapControlState StateOf(int pid)
     {
@@ -157,7 +164,7 @@ internal sealed class DotnetPerfMapController(string procRoot, TimeSpan timeout,
 
             if (wanted && state == PerfMapControlState.Off)
             {
-                var result = await EnableAsync(target.Pid, startTime).ConfigureAwait(false);
+                var result = await EnableAsync(target, startTime).ConfigureAwait(false);
                 lock (_gate)
                 {
                     if (target.State == PerfMapControlState.Off)
@@ -179,7 +186,7 @@ internal sealed class DotnetPerfMapController(string procRoot, TimeSpan timeout,
                 // After an exit there is no runtime to talk to; after pid reuse it would be someone else's.
                 if (!target.Gone && startTime != 0 && ProcessInfo.ReadStartTime(procRoot, target.Pid) == startTime)
                 {
-                    await DisableAsync(target.Pid, startTime).ConfigureAwait(false);
+                    await DisableAsync(target, startTime).ConfigureAwait(false);
                 }
 
                 lock (_gate)
@@ -202,8 +209,9 @@ internal sealed class DotnetPerfMapController(string procRoot, TimeSpan timeout,
         }
     }
 
-    private async Task<PerfMapControlState> EnableAsync(int pid, long startTime)
+    private async Task<PerfMapControlState> EnableAsync(Target target, long startTime)
     {
+        var pid = target.Pid;
         var environment = ProcessInfo.ReadEnvironment(procRoot, pid, [.. EnablingVariables, PerfMaps.PathVariable, PerfMaps.TempVariable]);
         foreach (var name in EnablingVariables)
         {
@@ -213,6 +221,8 @@ internal sealed class DotnetPerfMapController(string procRoot, TimeSpan timeout,
             }
         }
 
+        // Files present now are the process's own (an earlier run of the map, another tool): never removed.
+        target.FilesToRemove = [.. MapFiles(pid, environment).Where(path => !File.Exists(path))];
         try
         {
             await SendAsync(pid, startTime, environment, static client => client.EnablePerfMap(PerfMapType.PerfMap)).ConfigureAwait(false);
@@ -225,8 +235,9 @@ internal sealed class DotnetPerfMapController(string procRoot, TimeSpan timeout,
         }
     }
 
-    private async Task DisableAsync(int pid, long startTime)
+    private async Task DisableAsync(Target target, long startTime)
     {
+        var pid = target.Pid;
         var environment = ProcessInfo.ReadEnvironment(procRoot, pid, PerfMaps.PathVariable, PerfMaps.TempVariable);
         try
         {
@@ -235,7 +246,42 @@ internal sealed class DotnetPerfMapController(string procRoot, TimeSpan timeout,
         }
         catch (Exception ex)
         {
+            // Still writing to it: removing the file now would only hide the map from us, not stop it.
             failures.Record(pid, "perf-map-disable", ex.Message);
+            return;
+        }
+
+        RemoveFiles(pid, target.FilesToRemove);
+        target.FilesToRemove = [];
+    }
+
+    /// <summary>The perf map and perf info files the runtime may write, in each temporary directory it may use.</summary>
+    private IEnumerable<string> MapFiles(int pid, Dictionary<string, string> environment)
+    {
+        var nsPid = ProcessInfo.ReadNamespacePid(procRoot, pid);
+        foreach (var directory in PerfMaps.Directories(environment))
+        {
+            yield return $"{procRoot}/{pid}/root{directory}/perf-{nsPid}.map";
+            yield return $"{procRoot}/{pid}/root{directory}/perfinfo-{nsPid}.map";
+        }
+    }
+
+    private void RemoveFiles(int pid, IReadOnlyList<string> paths)
+    {
+        foreach (var path in paths)
+        {
+            try
+            {
+                if (File.Exists(path))
+                {
+                    File.Delete(path);
+                    Interlocked.Increment(ref _removed);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                failures.Record(pid, "perf-map-remove", $"{path}: {ex.Message}");
+            }
         }
     }
 
@@ -271,6 +317,9 @@ internal sealed class DotnetPerfMapController(string procRoot, TimeSpan timeout,
         public long StartTime { get; set; }
 
         public bool Gone { get; set; }
+
+        /// <summary>Map files that did not exist when we switched the map on: ours to remove when switching it off.</summary>
+        public IReadOnlyList<string> FilesToRemove { get; set; } = [];
 
         public Task Pending { get; set; } = Task.CompletedTask;
     }
