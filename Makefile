@@ -12,7 +12,8 @@ DOTNET   ?= dotnet
 LISTEN   ?= 127.0.0.1:7070
 
 APT_BUILD := clang llvm libbpf-dev libelf-dev zlib1g-dev linux-libc-dev bpftool make
-APT_TEST  := chromium gcc sysbench hyperfine libbpf-tools linux-perf fio iperf3
+APT_TEST  := chromium gcc sysbench hyperfine libbpf-tools linux-perf fio iperf3 openjdk-17-jdk-headless
+APT_BENCH := bpftrace wrk curl
 
 BPF_SRC  := $(wildcard bpf/*.bpf.c)
 BPF_OBJ  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRC))
@@ -90,6 +91,11 @@ test: deps-test build
 	SYSTEMSCOPE_BINARY=$(CURDIR)/$(BIN) node tests/browser/run.mjs
 
 bench: deps-test build
+	@missing=$$(for p in $(APT_BENCH); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 	bench/run.sh
 
 clean:
