@@ -23,8 +23,14 @@ internal sealed class DotnetSource(SourceContext context, string procRoot) : ISo
     private const long WatermarkLagNs = 500_000_000;
     private const int RescanTicks = 8;
 
+    // A process that could not be observed (a port that did not answer in time under load, a runtime
+    // still starting) is tried again after this long, whatever the filter: a timeout is not a verdict.
+    private const long RetryAfterMs = 10_000;
+
     private readonly ConcurrentDictionary<int, RuntimeStream> _streams = new();
     private readonly ConcurrentDictionary<int, string> _problems = new();
+    private readonly ConcurrentDictionary<int, long> _retryAtMs = new();
+    private readonly ConcurrentDictionary<int, byte> _attaching = new();
     private readonly ConcurrentDictionary<int, byte> _announced = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _publishGate = new();
@@ -67,7 +73,7 @@ internal sealed class DotnetSource(SourceContext context, string procRoot) : ISo
             options.Get(DotnetSourceProvider.ExceptionMessages),
             (int)options.Get(DotnetSourceProvider.CounterInterval));
         var filter = context.Filter.Current;
-        Attach(filter);
+        Attach(filter, wait: true);
         if (filter.Pids.Count > 0 && _streams.IsEmpty)
         {
             var reasons = filter.Pids.Select(p => _problems.TryGetValue(p, out var why) ? why : $"pid {p}: not attached");
@@ -105,8 +111,9 @@ internal sealed class DotnetSource(SourceContext context, string procRoot) : ISo
         {
             context.Sink.Advance(MonotonicClock.NowNs() - WatermarkLagNs);
             var filter = context.Filter.Current;
-            if (_rescan || (filter.Pids.Count == 0 && ++ticks % RescanTicks == 0))
+            if (_rescan || ++ticks % RescanTicks == 0)
             {
+                var filterChanged = _rescan;
                 _rescan = false;
                 foreach (var pid in _streams.Keys.Where(p => filter.Pids.Count > 0 && !filter.Pids.Contains(p)).ToList())
                 {
@@ -116,7 +123,7 @@ internal sealed class DotnetSource(SourceContext context, string procRoot) : ISo
                     }
                 }
 
-                Attach(filter);
+                Attach(filter, wait: filterChanged);
             }
         }
     }
@@ -126,13 +133,21 @@ internal sealed class DotnetSource(SourceContext context, string procRoot) : ISo
     /// (the client blocks while connecting: on the thread pool, twenty at once starved it into timeouts),
     /// each bounded by the timeout. A process that cannot be observed is said so in the event counts.
     /// </summary>
-    private void Attach(ProcessFilter filter)
+    private void Attach(ProcessFilter filter, bool wait)
     {
+        var now = Environment.TickCount64;
         var candidates = DotnetTargets.Find(procRoot, filter, context.AgentPid)
-            .Where(pid => !_streams.ContainsKey(pid) && (filter.Pids.Count > 0 || !_problems.ContainsKey(pid)))
+            .Where(pid => !_streams.ContainsKey(pid) && !(_retryAtMs.TryGetValue(pid, out var at) && now < at))
+            .Where(pid => _attaching.TryAdd(pid, 0))
             .ToList();
         var threads = candidates.Select(pid => new Thread(() => AttachOne(pid)) { IsBackground = true, Name = $"systemscope dotnet attach {pid}" }).ToList();
         threads.ForEach(t => t.Start());
+        if (!wait)
+        {
+            // A periodic rescan does not hold the control loop (and so the watermark) for a slow port.
+            return;
+        }
+
         var deadline = DateTime.UtcNow + AttachTimeout + TimeSpan.FromSeconds(1);
         foreach (var thread in threads)
         {
@@ -143,6 +158,18 @@ internal sealed class DotnetSource(SourceContext context, string procRoot) : ISo
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private void AttachOne(int pid)
+    {
+        try
+        {
+            TryAttach(pid);
+        }
+        finally
+        {
+            _attaching.TryRemove(pid, out _);
+        }
+    }
+
+    private void TryAttach(int pid)
     {
         var target = DotnetTargets.Resolve(procRoot, pid);
         string problem;
@@ -156,7 +183,15 @@ internal sealed class DotnetSource(SourceContext context, string procRoot) : ISo
             {
                 var stream = RuntimeStream.StartAsync(target, _settings, AttachTimeout, null, Deliver, Ended).GetAwaiter().GetResult();
                 _streams[pid] = stream;
+                if (_stop.IsCancellationRequested && _streams.TryRemove(new KeyValuePair<int, RuntimeStream>(pid, stream)))
+                {
+                    // The source stopped while this attach was in flight: end the session it just opened.
+                    stream.Dispose();
+                    return;
+                }
+
                 _problems.TryRemove(pid, out _);
+                _retryAtMs.TryRemove(pid, out _);
                 Mechanisms = [.. _streams.Values.Select(s => s.Command).Distinct()];
                 Publish(pid, [new(new EventHeader(DotnetStream.Kind, MonotonicClock.NowNs(), pid, pid), new DotnetStream(true, string.Empty, stream.Command, 0))]);
                 return;
@@ -167,6 +202,7 @@ internal sealed class DotnetSource(SourceContext context, string procRoot) : ISo
             }
         }
 
+        _retryAtMs[pid] = Environment.TickCount64 + RetryAfterMs;
         if (_problems.TryAdd(pid, problem))
         {
             Publish(pid, [new(new EventHeader(DotnetStream.Kind, MonotonicClock.NowNs(), pid, pid), new DotnetStream(false, string.Empty, $"not observed: {problem}", 0))], announce: false);
