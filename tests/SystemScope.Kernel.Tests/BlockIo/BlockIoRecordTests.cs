@@ -17,10 +17,13 @@ public sealed class BlockIoRecordTests
         using var writer = Workloads.Start("direct_writer", TestDisk.Directory, "64");
         var device = TestDisk.NameOf(writer.Info("dev"));
 
-        using var run = AgentBinary.StartBackground("record", "blockio", "--duration", "6");
+        using var run = AgentBinary.StartBackground("record", "blockio", "--duration", "120");
         run.WaitForStderr("Recording", Patience);
         writer.WriteLine("go");
         Assert.Equal("done bytes=67108864", writer.ReadLine());
+
+        // Direct writes have completed when write returns: stop now, however long the writes took under load.
+        run.Interrupt();
         Assert.Equal(0, run.WaitForExit(Patience));
 
         // The primary table, as a table.
@@ -37,10 +40,11 @@ public sealed class BlockIoRecordTests
         using var writer = Workloads.Start("direct_writer", TestDisk.Directory, "64");
         var device = TestDisk.NameOf(writer.Info("dev"));
 
-        using var run = AgentBinary.StartBackground("record", "blockio", "--duration", "6", "--format", "json");
+        using var run = AgentBinary.StartBackground("record", "blockio", "--duration", "120", "--format", "json");
         run.WaitForStderr("Recording", Patience);
         writer.WriteLine("go");
         Assert.Equal("done bytes=67108864", writer.ReadLine());
+        run.Interrupt();
         Assert.Equal(0, run.WaitForExit(Patience));
 
         using var document = JsonDocument.Parse(run.Stdout);
